@@ -1,0 +1,132 @@
+# memtrace - build, test, benchmark and install.
+#
+#   make            build ./memtrace (installs missing Debian packages when root)
+#   make demo       build and trace the bundled spike workload
+#   make test       build and run the whole test suite (unit + integration)
+#   make bench      overhead and accuracy benchmark (interleaved runs, medians)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#   V=1 shows the full commands; SANITIZE=1 builds userspace with ASan+UBSan.
+
+OUTPUT ?= .output
+PREFIX ?= /usr/local
+DESTDIR ?=
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+PKG_CONFIG ?= pkg-config
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+VMLINUX_H ?= $(OUTPUT)/vmlinux.h
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LIBS_PC := libbpf libelf zlib json-c
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
+	  -I$(OUTPUT) -Ibpf -Isrc $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c)
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
+	      -I$(OUTPUT) -Ibpf
+
+# maps.bpf.c first: it defines what the others declare extern
+BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SRCS := $(wildcard src/*.c)
+OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS))
+# everything but main.c, for the unit tests
+LIB_OBJS := $(filter-out $(OUTPUT)/src/main.o,$(OBJS))
+
+WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
+WORKLOADS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
+
+.PHONY: all deps demo test unit-test check-tests bench install uninstall clean help workloads
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: deps
+	$(Q)$(MAKE) --no-print-directory memtrace
+
+deps:
+	$(Q)tools/install-deps.sh build
+
+memtrace: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/workloads $(OUTPUT)/unit:
+	$(Q)mkdir -p $@
+
+$(VMLINUX_H): | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)test -r $(VMLINUX_BTF) || { echo "make: $(VMLINUX_BTF) missing: memtrace needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF)" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_H) | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/memtrace.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK-BPF,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUTPUT)/memtrace.skel.h: $(OUTPUT)/memtrace.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name memtrace_bpf > $@
+
+# every userspace object may include the skeleton through loader.h
+$(OUTPUT)/src/%.o: src/%.c $(OUTPUT)/memtrace.skel.h | $(OUTPUT)/src
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# workloads: plain C with a known answer; -O1 keeps their loops honest
+$(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/workload.h | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $< -o $@
+
+$(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+
+workloads: $(WORKLOADS)
+
+demo: all workloads
+	./memtrace -- $(OUTPUT)/workloads/spike 64 20
+
+test:
+	$(Q)tools/install-deps.sh test
+	$(Q)$(MAKE) --no-print-directory memtrace workloads $(UNIT_TESTS)
+	$(Q)tests/run.sh $(TESTS)
+
+bench:
+	$(Q)tools/install-deps.sh bench
+	$(Q)$(MAKE) --no-print-directory memtrace workloads
+	$(Q)tools/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 memtrace $(DESTDIR)$(PREFIX)/bin/memtrace
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/memtrace
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(OUTPUT) memtrace
+
+help:
+	@sed -n '1,12p' Makefile
+
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/src/*.d $(OUTPUT)/unit/*.d)

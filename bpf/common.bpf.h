@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * common.bpf.h - what the memtrace BPF programs share: reading an mm's
+ * counters, sending timeline rows, and the two update paths every counter
+ * change goes through: the process's, then the group's.
+ */
+#ifndef MEMTRACE_COMMON_BPF_H
+#define MEMTRACE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "memtrace.h"
+#include "maps.bpf.h"
+#include "rss_track.h"
+
+static __always_inline __u64 pages_to_bytes(__s64 pages)
+{
+	return pages > 0 ? (__u64)pages << cfg_page_shift : 0;
+}
+
+/*
+ * The mm's counters as the kernel folds them (percpu_counter.count): exact up
+ * to the per-CPU batch not yet folded (< 32 pages per CPU here). The exact
+ * per-CPU sum is not readable from BPF on this kernel (KERNEL_FACTS.md).
+ * Indices are constants: the verifier rejects a variable index into rss_stat.
+ */
+static __always_inline void read_counters(struct mm_struct *mm, __u64 c[MT_NR_COUNTERS])
+{
+	c[MT_FILE] = pages_to_bytes(mm->rss_stat[MM_FILEPAGES].count);
+	c[MT_ANON] = pages_to_bytes(mm->rss_stat[MM_ANONPAGES].count);
+	c[MT_SWAP] = pages_to_bytes(mm->rss_stat[MM_SWAPENTS].count);
+	c[MT_SHMEM] = pages_to_bytes(mm->rss_stat[MM_SHMEMPAGES].count);
+}
+
+static __always_inline __u64 resident(const __u64 c[MT_NR_COUNTERS])
+{
+	return c[MT_FILE] + c[MT_ANON] + c[MT_SHMEM];
+}
+
+static __always_inline struct mt_proc_entry *lookup_proc(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+static __always_inline void emit_row(__u32 pid, __u64 time_ns, __u64 rss, __u64 vm)
+{
+	struct mt_row_event *e;
+	__u64 flags;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&stats.ringbuf_drops, 1);
+		return;
+	}
+	e->hdr.type = MT_EV_ROW;
+	e->hdr.pid = pid;
+	e->hdr.time_ns = time_ns;
+	e->rss = rss;
+	e->vm = vm;
+	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= MT_WAKEUP_BYTES ?
+			BPF_RB_FORCE_WAKEUP :
+			BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, flags);
+}
+
+struct row_values {
+	__u32 rows; /* MT_ROW_* */
+	__u64 rss;
+	__u64 peak;
+	__u64 peak_ns;
+	__u64 vm;
+};
+
+static __always_inline void emit_rows(__u32 pid, const struct row_values *v, __u64 now)
+{
+	if (v->rows & MT_ROW_PEAK)
+		emit_row(pid, v->peak_ns, v->peak, v->vm);
+	if (v->rows & MT_ROW_NOW)
+		emit_row(pid, now, v->rss, v->vm);
+}
+
+/* Add a process's change to the group's sum and track the group's peak. */
+static __always_inline void group_add(const __s64 delta[MT_NR_COUNTERS], __s64 delta_vm, __u64 now)
+{
+	struct mt_group_entry *e;
+	struct row_values v = {};
+	__u32 zero = 0;
+	__s64 rss;
+	int new_peak, i;
+
+	e = bpf_map_lookup_elem(&group, &zero);
+	if (!e)
+		return;
+	bpf_spin_lock(&e->lock);
+	for (i = 0; i < MT_NR_COUNTERS; i++)
+		e->group.counters[i] += delta[i];
+	e->group.vm += delta_vm;
+	rss = e->group.counters[MT_FILE] + e->group.counters[MT_ANON] +
+	      e->group.counters[MT_SHMEM];
+	v.rows = mt_track_update(&e->group.rss, rss > 0 ? rss : 0, now, cfg_resolution, &new_peak);
+	if (new_peak) {
+		for (i = 0; i < MT_NR_COUNTERS; i++)
+			e->group.peak_counters[i] = e->group.counters[i];
+	}
+	v.rss = e->group.rss.rss;
+	v.peak = e->group.rss.peak;
+	v.peak_ns = e->group.rss.peak_ns;
+	v.vm = e->group.vm;
+	bpf_spin_unlock(&e->lock);
+	emit_rows(0, &v, now);
+}
+
+/*
+ * Set a process's counters and virtual size to what its mm holds now, track
+ * its peak, and pass the change on to the group. The unlocked comparison
+ * first is the fast path: the folded counters move once per 32-page batch, so
+ * most events change nothing.
+ */
+static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[MT_NR_COUNTERS],
+					__u64 vm, __u64 now)
+{
+	struct mt_proc *p = &e->proc;
+	__s64 delta[MT_NR_COUNTERS], delta_vm;
+	struct row_values v = {};
+	int new_peak, i;
+
+	if (c[MT_FILE] == p->counters[MT_FILE] && c[MT_ANON] == p->counters[MT_ANON] &&
+	    c[MT_SWAP] == p->counters[MT_SWAP] && c[MT_SHMEM] == p->counters[MT_SHMEM] &&
+	    vm == p->vm)
+		return;
+
+	bpf_spin_lock(&e->lock);
+	for (i = 0; i < MT_NR_COUNTERS; i++) {
+		delta[i] = c[i] - p->counters[i];
+		p->counters[i] = c[i];
+	}
+	delta_vm = vm - p->vm;
+	p->vm = vm;
+	if (vm > p->peak_vm)
+		p->peak_vm = vm;
+	v.rows = mt_track_update(&p->rss, resident(c), now, cfg_resolution, &new_peak);
+	if (new_peak) {
+		for (i = 0; i < MT_NR_COUNTERS; i++)
+			p->peak_counters[i] = c[i];
+	}
+	v.rss = p->rss.rss;
+	v.peak = p->rss.peak;
+	v.peak_ns = p->rss.peak_ns;
+	v.vm = vm;
+	bpf_spin_unlock(&e->lock);
+
+	emit_rows(p->tgid, &v, now);
+	group_add(delta, delta_vm, now);
+}
+
+/* proc_update() from the mm itself: counters and total_vm read now. */
+static __always_inline void proc_update_from_mm(struct mt_proc_entry *e, struct mm_struct *mm,
+						__u64 now)
+{
+	__u64 c[MT_NR_COUNTERS];
+
+	read_counters(mm, c);
+	proc_update(e, c, pages_to_bytes(mm->total_vm), now);
+}
+
+#endif /* MEMTRACE_COMMON_BPF_H */

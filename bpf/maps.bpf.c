@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * maps.bpf.c - the one definition of the maps, settings and drop counters that
+ * the other BPF objects of memtrace declare through common.bpf.h; they are all
+ * linked into one object (bpftool gen object) and one skeleton.
+ */
+#define MT_DEFINE_GLOBALS
+#include "maps.bpf.h"
+
+MT_PROCS_MAP procs SEC(".maps");   /* traced processes, by tgid */
+MT_GROUP_MAP group SEC(".maps");   /* their sum */
+MT_EVENTS_MAP events SEC(".maps"); /* lifecycle events and timeline rows */
+
+const volatile __u32 cfg_page_shift = 12;
+const volatile __u32 cfg_follow_children = 1; /* add forked children to `procs` */
+const volatile __u64 cfg_resolution = 0;      /* timeline resolution in bytes; 0: no timeline */
+
+struct mt_stats stats = {};
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

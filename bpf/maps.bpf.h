@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * maps.bpf.h - the maps, settings and drop counters of memtrace's BPF side.
+ * maps.bpf.c defines them once (MT_DEFINE_GLOBALS); the other objects see
+ * extern declarations, and bpftool gen object links them into one skeleton.
+ */
+#ifndef MEMTRACE_MAPS_BPF_H
+#define MEMTRACE_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "memtrace.h"
+
+/* Sizes that userspace overrides before load (bpf_map__set_max_entries). */
+#define MT_DEFAULT_MAX_PROCS 16384
+#define MT_DEFAULT_RINGBUF_BYTES (8u << 20)
+
+/*
+ * Wake the consumer only once this much is pending: a wakeup per record costs
+ * ~5 us here (KERNEL_FACTS.md: 3.22x on a fault loop); userspace polls on a
+ * short timeout instead.
+ */
+#define MT_WAKEUP_BYTES (256u << 10)
+
+#define MT_PROCS_MAP                                                                               \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, MT_DEFAULT_MAX_PROCS);                                         \
+		__type(key, __u32);                                                                \
+		__type(value, struct mt_proc_entry);                                               \
+	}
+#define MT_GROUP_MAP                                                                               \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                                  \
+		__uint(max_entries, 1);                                                            \
+		__type(key, __u32);                                                                \
+		__type(value, struct mt_group_entry);                                              \
+	}
+#define MT_EVENTS_MAP                                                                              \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_RINGBUF);                                                \
+		__uint(max_entries, MT_DEFAULT_RINGBUF_BYTES);                                     \
+	}
+
+#ifndef MT_DEFINE_GLOBALS
+extern MT_PROCS_MAP procs SEC(".maps");
+extern MT_GROUP_MAP group SEC(".maps");
+extern MT_EVENTS_MAP events SEC(".maps");
+extern const volatile __u32 cfg_page_shift;
+extern const volatile __u32 cfg_follow_children;
+extern const volatile __u64 cfg_resolution;
+extern struct mt_stats stats;
+#endif
+
+#endif /* MEMTRACE_MAPS_BPF_H */

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * memtrace.h - the one contract between the BPF programs and userspace.
+ *
+ * Every struct that lives in a BPF map or crosses the ring buffer is defined
+ * here, with fixed-width fields, explicit padding and size assertions, so that
+ * both compilers agree on the layout. Ring-buffer records start with a type
+ * tag (struct mt_event_header).
+ */
+#ifndef MEMTRACE_H
+#define MEMTRACE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#include <linux/bpf.h> /* struct bpf_spin_lock */
+#endif
+
+#define MT_COMM_LEN 16
+#define MT_ARGS_LEN 256
+
+/* Index of the kernel's mm counters (enum in include/linux/mm_types_task.h). */
+enum mt_counter {
+	MT_FILE = 0,
+	MT_ANON = 1,
+	MT_SWAP = 2,
+	MT_SHMEM = 3,
+	MT_NR_COUNTERS = 4,
+};
+
+/*
+ * Peak tracking of one resident-size series (a process, or the traced group).
+ * The update rule lives in rss_track.h so that userspace unit tests run the
+ * very code the BPF programs run.
+ */
+struct mt_rss_track {
+	__u64 rss;		/* current resident bytes: file + anon + shmem */
+	__u64 peak;		/* highest rss seen */
+	__u64 peak_ns;		/* CLOCK_MONOTONIC time of the peak */
+	__u64 last_row_rss;	/* rss of the last timeline row sent */
+	__u32 peak_unsent;	/* a new peak has no timeline row yet */
+	__u32 pad;
+};
+
+/* mt_proc.flags */
+#define MT_PROC_AWAIT_EXEC (1u << 0) /* `--` child: memtrace's own pre-exec copy, not yet CMD */
+#define MT_PROC_ADOPT_MM (1u << 1)   /* -p: learn the mm at the process's first own event */
+#define MT_PROC_EXITED (1u << 2)     /* exit seen; entry left only because its event was lost */
+#define MT_PROC_ATTACHED (1u << 3)   /* was running before tracing started (-p) */
+
+/* Everything known about one traced process. */
+struct mt_proc {
+	__u32 tgid;
+	__u32 ppid;
+	__u32 flags;
+	__s32 exit_status; /* wait(2) status, valid once MT_PROC_EXITED */
+	__u64 mm; /* the mm_struct being accounted, as an integer */
+	__u64 start_ns;
+	__u64 exit_ns;
+	__u64 counters[MT_NR_COUNTERS];	     /* current bytes per kernel counter */
+	__u64 peak_counters[MT_NR_COUNTERS]; /* the same at the peak */
+	struct mt_rss_track rss;
+	__u64 vm;	     /* current virtual size (total_vm) */
+	__u64 peak_vm;
+	__u64 mapped_bytes;   /* grown by mmap/mremap/brk */
+	__u64 unmapped_bytes; /* shrunk by munmap/mremap/brk */
+	__u64 faults;	     /* exceptions:page_fault_user */
+	__u64 hiwater_rss;   /* the kernel's VmHWM, read at exit */
+	char comm[MT_COMM_LEN];
+};
+
+/*
+ * Value of the `procs` map, keyed by tgid. The lock sits outside struct
+ * mt_proc because the verifier forbids copying a bpf_spin_lock: this way the
+ * exit event can carry a plain copy of the process.
+ */
+struct mt_proc_entry {
+	struct bpf_spin_lock lock; /* guards proc.counters, proc.peak_counters, proc.rss */
+	__u32 pad;
+	struct mt_proc proc;
+};
+
+/* The sum over every traced process (the target and its descendants). */
+struct mt_group {
+	__s64 counters[MT_NR_COUNTERS];
+	__s64 vm; /* summed virtual size */
+	__u64 peak_counters[MT_NR_COUNTERS];
+	struct mt_rss_track rss;
+};
+
+/* Value of the one-entry `group` map. */
+struct mt_group_entry {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	struct mt_group group;
+};
+
+/* Counters of everything that could not be delivered or attributed (.bss). */
+struct mt_stats {
+	__u64 ringbuf_drops;   /* ring buffer full: a record was lost */
+	__u64 untracked_procs; /* a new descendant could not be added to `procs` (map full) */
+};
+
+enum mt_event_type {
+	MT_EV_ROW = 1,	/* a timeline row */
+	MT_EV_FORK = 2, /* a traced process forked a new traced process */
+	MT_EV_EXEC = 3, /* a traced process exec'd */
+	MT_EV_EXIT = 4, /* a traced process exited: the final state of its entry */
+};
+
+struct mt_event_header {
+	__u32 type;
+	__u32 pid; /* tgid; 0 for the group */
+	__u64 time_ns;
+};
+
+/* MT_EV_ROW: one line of the timeline. time_ns is when rss had this value. */
+struct mt_row_event {
+	struct mt_event_header hdr;
+	__u64 rss;
+	__u64 vm;
+};
+
+/* MT_EV_FORK and MT_EV_EXEC. */
+struct mt_proc_event {
+	struct mt_event_header hdr;
+	__u32 ppid;
+	__u32 args_len; /* bytes of args used: NUL-separated argv, possibly cut */
+	char comm[MT_COMM_LEN];
+	char args[MT_ARGS_LEN];
+};
+
+/* MT_EV_EXIT: the entry as it was when the process's last thread exited. */
+struct mt_exit_event {
+	struct mt_event_header hdr;
+	struct mt_proc proc;
+};
+
+_Static_assert(sizeof(struct mt_rss_track) == 40, "mt_rss_track layout");
+_Static_assert(sizeof(struct mt_proc) == 208, "mt_proc layout");
+_Static_assert(sizeof(struct mt_proc_entry) == 216, "mt_proc_entry layout");
+_Static_assert(sizeof(struct mt_group_entry) == 120, "mt_group_entry layout");
+_Static_assert(sizeof(struct mt_row_event) == 32, "mt_row_event layout");
+_Static_assert(sizeof(struct mt_proc_event) == 296, "mt_proc_event layout");
+
+#endif /* MEMTRACE_H */

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * loader.c - open, configure, load and attach memtrace's BPF programs, and
+ * the few map operations userspace needs (see loader.h).
+ *
+ * Every program is a BTF tracepoint (tp_btf): they attach without tracefs,
+ * which is often unmounted on fresh machines and inside containers. Before
+ * loading, each tracepoint is looked up in the kernel's BTF, so a kernel that
+ * lacks one gets an error naming it rather than a verifier log.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "util.h"
+
+/* the skeleton names kernel types for its globals (KERNEL_FACTS.md) */
+typedef __u32 u32;
+typedef __u64 u64;
+#include "memtrace.skel.h"
+
+struct mt_tracer {
+	struct memtrace_bpf *skel;
+	struct ring_buffer *rb;
+	mt_event_fn fn;
+	void *ctx;
+};
+
+/* What each program needs from the kernel, for error messages. */
+static const struct {
+	const char *tracepoint; /* as `perf list` names it */
+	const char *btf_name;	/* the raw tracepoint's name in BTF */
+	const char *purpose;
+} needed_tracepoints[] = {
+	{ "kmem:rss_stat", "rss_stat", "resident memory counters" },
+	{ "exceptions:page_fault_user", "page_fault_user", "page fault counts" },
+	{ "raw_syscalls:sys_exit", "sys_exit", "virtual size (brk/mmap/munmap/mremap)" },
+	{ "sched:sched_process_fork", "sched_process_fork", "following children" },
+	{ "sched:sched_process_exec", "sched_process_exec", "following exec" },
+	{ "sched:sched_process_exit", "sched_process_exit", "process exit" },
+};
+
+static bool verbose_libbpf;
+
+/* memtrace reports failures itself, in one line; libbpf's log only with -v */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return verbose_libbpf ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int check_kernel(const struct mt_tracer_config *cfg)
+{
+	size_t i;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		mt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): memtrace needs "
+		       "CONFIG_DEBUG_INFO_BTF=y");
+		return -ENOTSUP;
+	}
+	for (i = 0; i < sizeof(needed_tracepoints) / sizeof(needed_tracepoints[0]); i++) {
+		const char *tp = needed_tracepoints[i].tracepoint;
+		bool faked = cfg->fail_tracepoint && (strcmp(cfg->fail_tracepoint, tp) == 0 ||
+						      strcmp(cfg->fail_tracepoint,
+							     needed_tracepoints[i].btf_name) == 0);
+
+		if (faked || libbpf_find_vmlinux_btf_id(needed_tracepoints[i].btf_name,
+							BPF_TRACE_RAW_TP) < 0) {
+			mt_err("this kernel lacks the tracepoint %s (needed for %s)", tp,
+			       needed_tracepoints[i].purpose);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static int on_ringbuf_record(void *ctx, void *data, size_t size)
+{
+	struct mt_tracer *t = ctx;
+
+	return t->fn(t->ctx, data, size);
+}
+
+struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_fn fn, void *ctx)
+{
+	struct mt_tracer *t;
+	int err;
+
+	verbose_libbpf = cfg->verbose;
+	libbpf_set_print(libbpf_print);
+	err = check_kernel(cfg);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->fn = fn;
+	t->ctx = ctx;
+
+	t->skel = memtrace_bpf__open();
+	if (!t->skel) {
+		err = -errno;
+		mt_err("cannot open the BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	t->skel->rodata->cfg_page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+	t->skel->rodata->cfg_follow_children = cfg->follow_children;
+	t->skel->rodata->cfg_resolution = cfg->resolution;
+	bpf_map__set_max_entries(t->skel->maps.procs, cfg->max_procs);
+
+	err = memtrace_bpf__load(t->skel);
+	if (err) {
+		mt_err("cannot load the BPF programs: %s%s", strerror(-err),
+		       err == -EPERM ? " (memtrace needs root, or CAP_BPF and CAP_PERFMON)" :
+				       " (run with -v for libbpf's log)");
+		goto fail;
+	}
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ringbuf_record, t, NULL);
+	if (!t->rb) {
+		err = -errno;
+		mt_err("cannot set up the ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	return t;
+fail:
+	mt_tracer__destroy(t);
+	errno = -err;
+	return NULL;
+}
+
+int mt_tracer__attach(struct mt_tracer *t)
+{
+	const struct bpf_object_skeleton *s = t->skel->skeleton;
+	struct bpf_program *prog;
+	struct bpf_link **link;
+	int i, err;
+
+	/* the skeleton's own table: each link lands where memtrace_bpf__destroy() frees it */
+	for (i = 0; i < s->prog_cnt; i++) {
+		prog = *s->progs[i].prog;
+		link = s->progs[i].link;
+		*link = bpf_program__attach(prog);
+		if (!*link) {
+			err = -errno;
+			mt_err("cannot attach to %s: %s", bpf_program__section_name(prog),
+			       strerror(errno));
+			return err;
+		}
+	}
+	return 0;
+}
+
+void mt_tracer__destroy(struct mt_tracer *t)
+{
+	if (!t)
+		return;
+	ring_buffer__free(t->rb);
+	memtrace_bpf__destroy(t->skel);
+	free(t);
+}
+
+int mt_tracer__add_proc(struct mt_tracer *t, const struct mt_proc *p)
+{
+	struct mt_proc_entry entry = { .proc = *p };
+	__u32 key = p->tgid;
+
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.procs), &key, &entry, BPF_NOEXIST))
+		return -errno;
+	return 0;
+}
+
+int mt_tracer__set_group(struct mt_tracer *t, const struct mt_group *g)
+{
+	struct mt_group_entry entry = { .group = *g };
+	__u32 key = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.group), &key, &entry, BPF_F_LOCK))
+		return -errno;
+	return 0;
+}
+
+int mt_tracer__poll(struct mt_tracer *t, int timeout_ms)
+{
+	int n = ring_buffer__poll(t->rb, timeout_ms);
+
+	if (n < 0 && n != -EINTR)
+		return n;
+	/*
+	 * Rows are sent without a wakeup, and the kernel's adaptive wakeup skips
+	 * every record behind an unconsumed one, so epoll alone can miss
+	 * records: always drain what is there.
+	 */
+	return ring_buffer__consume(t->rb);
+}
+
+int mt_tracer__read_group(struct mt_tracer *t, struct mt_group *g)
+{
+	struct mt_group_entry entry;
+	__u32 key = 0;
+
+	if (bpf_map_lookup_elem_flags(bpf_map__fd(t->skel->maps.group), &key, &entry, BPF_F_LOCK))
+		return -errno;
+	*g = entry.group;
+	return 0;
+}
+
+void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s)
+{
+	/* .bss is mmap'ed: read each counter once */
+	s->ringbuf_drops = __atomic_load_n(&t->skel->bss->stats.ringbuf_drops, __ATOMIC_RELAXED);
+	s->untracked_procs =
+		__atomic_load_n(&t->skel->bss->stats.untracked_procs, __ATOMIC_RELAXED);
+}
+
+int mt_tracer__for_each_proc(struct mt_tracer *t, bool take_exited,
+			     int (*fn)(void *ctx, const struct mt_proc *p), void *ctx)
+{
+	int fd = bpf_map__fd(t->skel->maps.procs);
+	struct mt_proc_entry entry;
+	__u32 key, next;
+	__u32 *prev = NULL;
+	int err;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem_flags(fd, &key, &entry, BPF_F_LOCK))
+			continue; /* deleted meanwhile: its exit record is on its way */
+		err = fn(ctx, &entry.proc);
+		if (err)
+			return err;
+		if (take_exited && (entry.proc.flags & MT_PROC_EXITED))
+			bpf_map_delete_elem(fd, &key);
+	}
+	return 0;
+}

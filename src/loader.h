@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * loader.h - the BPF side as userspace sees it: open, configure, load and
+ * attach the skeleton; seed the maps with processes found running; read the
+ * maps and the drop counters; poll the ring buffer.
+ */
+#ifndef MEMTRACE_LOADER_H
+#define MEMTRACE_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "memtrace.h"
+
+struct mt_tracer;
+
+struct mt_tracer_config {
+	bool follow_children;
+	uint64_t resolution; /* timeline resolution; 0: no timeline rows */
+	uint32_t max_procs;
+	bool verbose;		     /* pass libbpf's messages through */
+	const char *fail_tracepoint; /* act as if the kernel lacked this tracepoint */
+};
+
+/* Ring-buffer callback: one record, in order. Returns 0 or -errno (stops the poll). */
+typedef int (*mt_event_fn)(void *ctx, const void *data, size_t size);
+
+/* Checks the kernel, opens and loads. NULL with errno set, after one stderr line. */
+struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_fn fn, void *ctx);
+int mt_tracer__attach(struct mt_tracer *t);
+void mt_tracer__destroy(struct mt_tracer *t);
+
+/* Seed: a process to trace from now on, and the group's starting sum. */
+int mt_tracer__add_proc(struct mt_tracer *t, const struct mt_proc *p);
+int mt_tracer__set_group(struct mt_tracer *t, const struct mt_group *g);
+
+/* Deliver pending records to the callback; waits up to timeout_ms for the first. */
+int mt_tracer__poll(struct mt_tracer *t, int timeout_ms);
+
+int mt_tracer__read_group(struct mt_tracer *t, struct mt_group *g);
+void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s);
+
+/*
+ * Call fn for every process in the map (a consistent copy of each). With
+ * `take_exited`, entries of exited processes (whose exit record was lost) are
+ * removed after the call.
+ */
+int mt_tracer__for_each_proc(struct mt_tracer *t, bool take_exited,
+			     int (*fn)(void *ctx, const struct mt_proc *p), void *ctx);
+
+#endif /* MEMTRACE_LOADER_H */

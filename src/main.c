@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * main.c - memtrace's modes: `-- CMD` (run and trace a command) and `-p PID`
+ * (attach to running processes). Both load the BPF side, seed the traced set,
+ * attach, poll the ring buffer until the end condition, collect the final
+ * state from the maps and hand the report to the writers.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "events.h"
+#include "loader.h"
+#include "options.h"
+#include "output.h"
+#include "procfs.h"
+#include "report.h"
+#include "spawn.h"
+#include "util.h"
+
+#define POLL_MS 50
+
+#define CAP_SYS_ADMIN 21
+#define CAP_PERFMON 38
+#define CAP_BPF 39
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* a closed stdout is a write error to report, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static bool has_bpf_privileges(void)
+{
+	struct mt_proc_status st;
+
+	if (procfs_read_status(getpid(), &st))
+		return geteuid() == 0;
+	return (st.cap_eff & (1ull << CAP_SYS_ADMIN)) ||
+	       ((st.cap_eff & (1ull << CAP_BPF)) && (st.cap_eff & (1ull << CAP_PERFMON)));
+}
+
+/* The outputs of this run, opened (created) before tracing starts. */
+struct outputs {
+	struct mt_outfile text, json, timeline;
+	bool has_text, has_json, has_timeline;
+};
+
+static int open_output(struct mt_outfile *out, const char *path, bool *has)
+{
+	int err = mt_outfile_open(out, path);
+
+	if (err) {
+		mt_err("cannot write %s: %s", path, strerror(-err));
+		return err;
+	}
+	*has = true;
+	return 0;
+}
+
+static int open_outputs(struct outputs *o, const struct mt_options *opts)
+{
+	bool stdout_taken = (opts->json_path && !strcmp(opts->json_path, "-")) ||
+			    (opts->timeline_path && !strcmp(opts->timeline_path, "-"));
+	int err = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (opts->json_path)
+		err = open_output(&o->json, opts->json_path, &o->has_json);
+	if (!err && opts->timeline_path)
+		err = open_output(&o->timeline, opts->timeline_path, &o->has_timeline);
+	/* the text report goes to stdout unless stdout carries a machine format */
+	if (!err && !opts->quiet && !stdout_taken)
+		err = open_output(&o->text, "-", &o->has_text);
+	return err;
+}
+
+static void abort_outputs(struct outputs *o)
+{
+	mt_outfile_abort(&o->text);
+	mt_outfile_abort(&o->json);
+	mt_outfile_abort(&o->timeline);
+}
+
+static int write_output(struct mt_outfile *out, bool has, const struct mt_writer *w,
+			const struct mt_report *r)
+{
+	const char *path;
+	int err;
+
+	if (!has)
+		return 0;
+	path = out->path;
+	err = w->write(r, out->f);
+	if (err) {
+		mt_err("cannot write the %s report to %s: %s", w->name,
+		       strcmp(path, "-") ? path : "stdout", strerror(-err));
+		mt_outfile_abort(out);
+		return err;
+	}
+	path = strdup(out->path);
+	err = mt_outfile_commit(out);
+	if (err)
+		mt_err("cannot write the %s report to %s: %s", w->name,
+		       path && strcmp(path, "-") ? path : "stdout", strerror(-err));
+	free((char *)path);
+	return err;
+}
+
+static int write_outputs(struct outputs *o, const struct mt_report *r)
+{
+	int err = 0;
+
+	err |= write_output(&o->json, o->has_json, &mt_writer_json, r);
+	err |= write_output(&o->timeline, o->has_timeline, &mt_writer_timeline, r);
+	err |= write_output(&o->text, o->has_text, &mt_writer_text, r);
+	return err ? -EIO : 0;
+}
+
+/* CLOCK_MONOTONIC time of a process start given in clock ticks after boot. */
+static uint64_t start_time_ns(unsigned long long starttime)
+{
+	struct timespec boot, mono;
+	double started, now_boot;
+
+	clock_gettime(CLOCK_BOOTTIME, &boot);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	started = (double)starttime / sysconf(_SC_CLK_TCK);
+	now_boot = boot.tv_sec + boot.tv_nsec / 1e9;
+	/* BOOTTIME runs ahead of MONOTONIC by the time spent suspended */
+	return (uint64_t)((mono.tv_sec + mono.tv_nsec / 1e9 - (now_boot - started)) * 1e9);
+}
+
+/* Seed one running process (-p): its current memory is the starting point. */
+static int seed_running_process(struct mt_tracer *t, struct mt_report *r, int pid,
+				 struct mt_group *g, uint64_t now)
+{
+	struct mt_proc_status st;
+	struct mt_proc_stat stat;
+	struct mt_proc k = {};
+	char *cmdline;
+	int err;
+
+	err = procfs_read_stat(pid, &stat);
+	if (!err)
+		err = procfs_read_status(pid, &st);
+	if (err == -ENOENT) {
+		mt_err("cannot attach to PID %d: no such process", pid);
+		return err;
+	}
+	if (err) {
+		mt_err("cannot attach to PID %d: %s", pid, strerror(-err));
+		return err;
+	}
+	if (procfs_is_kernel_thread(&stat)) {
+		mt_err("cannot attach to PID %d: it is a kernel thread (no user memory)", pid);
+		return -EINVAL;
+	}
+	if (!st.has_mm) {
+		mt_err("cannot attach to PID %d: it has exited (zombie)", pid);
+		return -ESRCH;
+	}
+	if (report_find_live(r, st.tgid))
+		return 0; /* listed twice, or a thread of a listed process */
+
+	k.tgid = st.tgid;
+	k.ppid = st.ppid;
+	k.flags = MT_PROC_ADOPT_MM | MT_PROC_ATTACHED;
+	k.start_ns = start_time_ns(stat.starttime);
+	k.counters[MT_FILE] = st.rss_file;
+	k.counters[MT_ANON] = st.rss_anon;
+	k.counters[MT_SWAP] = st.vm_swap;
+	k.counters[MT_SHMEM] = st.rss_shmem;
+	memcpy(k.peak_counters, k.counters, sizeof(k.counters));
+	k.rss.rss = k.rss.peak = k.rss.last_row_rss = st.rss_file + st.rss_anon + st.rss_shmem;
+	k.rss.peak_ns = now;
+	k.vm = k.peak_vm = st.vm_size;
+	snprintf(k.comm, sizeof(k.comm), "%s", st.name);
+
+	cmdline = procfs_read_cmdline(st.tgid);
+	if (!report_add(r, &k, cmdline)) {
+		free(cmdline);
+		return -ENOMEM;
+	}
+	free(cmdline);
+	err = mt_tracer__add_proc(t, &k);
+	if (err) {
+		mt_err("cannot trace PID %d: %s", st.tgid, strerror(-err));
+		return err;
+	}
+	for (int i = 0; i < MT_NR_COUNTERS; i++) {
+		g->counters[i] += k.counters[i];
+		g->peak_counters[i] += k.counters[i];
+	}
+	g->vm += k.vm;
+	report_add_row(r, k.tgid, now, k.rss.rss, k.vm);
+	return 0;
+}
+
+static int seed_processes(struct mt_tracer *t, struct mt_report *r, const struct mt_options *opts,
+			  uint64_t now)
+{
+	struct mt_group g = {};
+	int i, err;
+
+	for (i = 0; i < opts->nr_pids; i++) {
+		err = seed_running_process(t, r, opts->pids[i], &g, now);
+		if (err)
+			return err;
+	}
+	g.rss.rss = g.rss.peak = g.rss.last_row_rss =
+		g.counters[MT_FILE] + g.counters[MT_ANON] + g.counters[MT_SHMEM];
+	g.rss.peak_ns = now;
+	report_add_row(r, 0, now, g.rss.rss, g.vm);
+	return mt_tracer__set_group(t, &g);
+}
+
+/* Seed the `--` child: it counts from its exec on, not memtrace's copy before it. */
+static int seed_child(struct mt_tracer *t, struct mt_report *r, pid_t pid, uint64_t now)
+{
+	struct mt_proc k = {};
+	int err;
+
+	k.tgid = pid;
+	k.ppid = getpid();
+	k.flags = MT_PROC_AWAIT_EXEC;
+	k.start_ns = now;
+	k.rss.peak_ns = now;
+	snprintf(k.comm, sizeof(k.comm), "%s", "memtrace");
+	if (!report_add(r, &k, NULL))
+		return -ENOMEM;
+	err = mt_tracer__add_proc(t, &k);
+	if (err)
+		mt_err("cannot trace the command: %s", strerror(-err));
+	return err;
+}
+
+struct live_state {
+	struct mt_report *r;
+	uint64_t last_ns;
+	uint64_t last_faults;
+};
+
+static int refresh_one(void *ctx, const struct mt_proc *k)
+{
+	return report_update(ctx, k);
+}
+
+static uint64_t total_faults(const struct mt_report *r)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < r->nr_procs; i++)
+		n += r->procs[i]->k.faults;
+	return n;
+}
+
+/* Bring the live processes up to date and print the live line. */
+static void live_tick(struct mt_tracer *t, struct live_state *ls, bool print)
+{
+	struct mt_report *r = ls->r;
+	uint64_t now = mt_now_ns(), faults;
+	char rss[32], peak[32];
+	double dt;
+
+	mt_tracer__for_each_proc(t, true, refresh_one, r);
+	mt_tracer__read_group(t, &r->group);
+	mt_tracer__read_stats(t, &r->stats);
+	faults = total_faults(r);
+	dt = (now - ls->last_ns) / 1e9;
+	if (print)
+		fprintf(stderr, "memtrace: %7.1f s  rss %10s  peak %10s  faults/s %9.0f  lost %llu\n",
+			report_seconds(r, now), mt_format_bytes(r->group.rss.rss, rss, sizeof(rss)),
+			mt_format_bytes(r->group.rss.peak, peak, sizeof(peak)),
+			dt > 0 ? (faults - ls->last_faults) / dt : 0.0,
+			(unsigned long long)report_lost_events(r));
+	ls->last_ns = now;
+	ls->last_faults = faults;
+}
+
+/* -p: the listed processes that are gone without an exit record exited before attach. */
+static bool all_targets_gone(struct mt_report *r, const struct mt_options *opts)
+{
+	struct mt_proc_stat stat;
+	struct mt_process *p;
+	bool all_gone = true;
+
+	for (int i = 0; i < opts->nr_pids; i++) {
+		p = report_find_live(r, opts->pids[i]);
+		if (!p)
+			continue;
+		if (procfs_read_stat(opts->pids[i], &stat) == -ENOENT)
+			report_mark_gone(r, p, mt_now_ns());
+		else
+			all_gone = false;
+	}
+	return all_gone;
+}
+
+struct run {
+	const struct mt_options *opts;
+	struct mt_tracer *tracer;
+	struct mt_report *report;
+	struct mt_child child;
+	int child_status;
+	bool child_done;
+};
+
+/* Poll until the command exits, the -p processes are gone, -d passes, or a signal. */
+static int trace_until_done(struct run *run)
+{
+	const struct mt_options *opts = run->opts;
+	struct mt_report *r = run->report;
+	uint64_t interval_ns = opts->interval * 1e9, check_ns = 200 * 1000000ull;
+	uint64_t deadline = opts->duration ? r->start_ns + (uint64_t)(opts->duration * 1e9) : 0;
+	struct live_state ls = { .r = r, .last_ns = r->start_ns };
+	uint64_t next_tick = r->start_ns + (interval_ns ? interval_ns : check_ns), now;
+	int err;
+
+	while (!stop_signal) {
+		err = mt_tracer__poll(run->tracer, POLL_MS);
+		if (err < 0) {
+			mt_err("cannot read events: %s", strerror(-err));
+			return err;
+		}
+		if (opts->mode == MT_MODE_COMMAND) {
+			pid_t pid = waitpid(run->child.pid, &run->child_status, WNOHANG);
+
+			if (pid == run->child.pid) {
+				run->child_done = true;
+				break;
+			}
+		}
+		now = mt_now_ns();
+		if (deadline && now >= deadline)
+			break;
+		if (now >= next_tick) {
+			live_tick(run->tracer, &ls, interval_ns != 0);
+			next_tick = now + (interval_ns ? interval_ns : check_ns);
+			if (opts->mode == MT_MODE_PIDS && all_targets_gone(r, opts))
+				break;
+		}
+	}
+	return 0;
+}
+
+/* Drain what is left and take every process's final state from the maps. */
+static int collect_final_state(struct run *run)
+{
+	struct mt_report *r = run->report;
+	struct mt_proc_status st;
+	struct mt_process *p;
+	int err;
+
+	err = mt_tracer__poll(run->tracer, 0);
+	if (err >= 0)
+		err = mt_tracer__for_each_proc(run->tracer, true, refresh_one, r);
+	if (err >= 0)
+		err = mt_tracer__read_group(run->tracer, &r->group);
+	if (err < 0) {
+		mt_err("cannot read the final state: %s", strerror(-err));
+		return err;
+	}
+	mt_tracer__read_stats(run->tracer, &r->stats);
+	/* the cross-check for processes that outlive the trace: the kernel's VmHWM now */
+	for (size_t i = 0; i < r->nr_procs; i++) {
+		p = r->procs[i];
+		if (!p->exited && procfs_read_status(p->k.tgid, &st) == 0 && st.has_mm) {
+			p->vmhwm = st.vm_hwm;
+			p->vmhwm_known = true;
+		}
+	}
+	return report_finish(r, mt_now_ns());
+}
+
+static int run_trace(struct run *run, struct outputs *outs)
+{
+	const struct mt_options *opts = run->opts;
+	struct mt_report *r = run->report;
+	struct mt_tracer_config cfg = {
+		.follow_children = opts->mode == MT_MODE_COMMAND || opts->children,
+		.resolution = opts->timeline_path ? opts->resolution : 0,
+		.max_procs = opts->max_procs,
+		.verbose = opts->verbose,
+		.fail_tracepoint = opts->fail_tracepoint,
+	};
+	int err, code;
+
+	if (opts->mode == MT_MODE_COMMAND && spawn_prepare(&run->child, opts->command, opts->user))
+		return 1;
+	run->tracer = mt_tracer__open(&cfg, events_handle, r);
+	if (!run->tracer)
+		goto fail;
+
+	r->start_ns = mt_now_ns();
+	if (opts->mode == MT_MODE_COMMAND) {
+		err = seed_child(run->tracer, r, run->child.pid, r->start_ns);
+		r->pids = &run->child.pid;
+		r->nr_pids = 1;
+	} else {
+		err = seed_processes(run->tracer, r, opts, r->start_ns);
+	}
+	if (err || mt_tracer__attach(run->tracer))
+		goto fail;
+
+	if (opts->mode == MT_MODE_COMMAND) {
+		code = spawn_release(&run->child, opts->command[0]);
+		if (code) {
+			mt_tracer__destroy(run->tracer);
+			return code;
+		}
+	} else if (!opts->quiet) {
+		fprintf(stderr, "memtrace: tracing %zu process%s%s (Ctrl-C to stop)\n",
+			r->nr_procs, r->nr_procs == 1 ? "" : "es",
+			opts->children ? " and their new descendants" : "");
+	}
+	if (trace_until_done(run) || collect_final_state(run))
+		goto fail;
+	mt_tracer__destroy(run->tracer);
+	run->tracer = NULL;
+
+	if (run->child_done) {
+		r->has_exit_code = true;
+		r->exit_code = mt_exit_code(run->child_status);
+	}
+	if (write_outputs(outs, r))
+		return 1;
+	if (stop_signal)
+		return 128 + stop_signal;
+	return r->has_exit_code ? r->exit_code : 0;
+fail:
+	if (opts->mode == MT_MODE_COMMAND)
+		spawn_cancel(&run->child);
+	mt_tracer__destroy(run->tracer);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct mt_options opts;
+	struct mt_report report;
+	struct outputs outs;
+	struct run run = {};
+	int err, code;
+
+	err = options_parse(&opts, argc, argv);
+	if (err)
+		return err > 0 ? 0 : 2;
+	if (!has_bpf_privileges()) {
+		mt_err("permission denied: tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON");
+		options_free(&opts);
+		return 1;
+	}
+	if (open_outputs(&outs, &opts)) {
+		abort_outputs(&outs);
+		options_free(&opts);
+		return 1;
+	}
+	setup_signals();
+	report_init(&report, mt_now_ns(), opts.timeline_path != NULL);
+	report.command = opts.mode == MT_MODE_COMMAND ? opts.command : NULL;
+	report.pids = opts.pids;
+	report.nr_pids = opts.nr_pids;
+
+	run.opts = &opts;
+	run.report = &report;
+	code = run_trace(&run, &outs);
+
+	abort_outputs(&outs); /* whatever was not committed */
+	report_free(&report);
+	options_free(&opts);
+	return code;
+}

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * options.c - parse and validate the command line (see options.h). Every
+ * number goes through one checked parser; every combination is checked here,
+ * once, so the modes can trust what they get.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "util.h"
+
+#ifndef MEMTRACE_VERSION
+#define MEMTRACE_VERSION "0.1.0"
+#endif
+
+enum {
+	OPT_JSON = 0x100,
+	OPT_TIMELINE,
+	OPT_RESOLUTION,
+	OPT_USER,
+	OPT_CHILDREN,
+	OPT_MAX_PROCS,
+	OPT_FAIL_TRACEPOINT,
+};
+
+static const struct option long_options[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "children", no_argument, NULL, OPT_CHILDREN },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "timeline", required_argument, NULL, OPT_TIMELINE },
+	{ "resolution", required_argument, NULL, OPT_RESOLUTION },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
+	{ "fail-tracepoint", required_argument, NULL, OPT_FAIL_TRACEPOINT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{},
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: memtrace [OPTIONS] -- CMD [ARGS...]\n"
+	      "       memtrace [OPTIONS] -p PID[,PID...]\n"
+	      "\n"
+	      "Exact memory peaks of a command or of running processes, from kernel events.\n"
+	      "\n"
+	      "  -p, --pid PIDS         trace these running processes (comma-separated)\n"
+	      "      --children         with -p: also trace their new descendants\n"
+	      "  -d, --duration SECS    stop tracing after SECS seconds\n"
+	      "  -i, --interval SECS    live line on stderr every SECS seconds (default 1, 0: none)\n"
+	      "  -q, --quiet            no live line and no text report\n"
+	      "      --json FILE        write the report as JSON to FILE ('-': stdout)\n"
+	      "      --timeline FILE    write the RSS timeline as CSV to FILE ('-': stdout)\n"
+	      "      --resolution BYTES timeline row when RSS moved this much (default 1M)\n"
+	      "      --user NAME        run CMD as NAME (default: SUDO_UID/SUDO_GID under sudo)\n"
+	      "      --max-procs N      track at most N processes at once (default 16384)\n"
+	      "  -v, --verbose          show libbpf's messages\n"
+	      "  -h, --help             this help\n"
+	      "  -V, --version          print the version\n"
+	      "\n"
+	      "Exit status: CMD's (128+N if killed by signal N); 130/143 on SIGINT/SIGTERM;\n"
+	      "1 on a runtime failure; 2 on a usage error; 126/127 if CMD cannot be run.\n",
+	      f);
+}
+
+static int bad_value(const char *option, const char *value)
+{
+	mt_err("invalid value for %s: '%s'", option, value);
+	return -EINVAL;
+}
+
+static int parse_seconds_opt(const char *option, const char *value, double *out)
+{
+	return mt_parse_seconds(value, out) ? bad_value(option, value) : 0;
+}
+
+static int parse_count_opt(const char *option, const char *value, bool suffix, uint64_t min,
+			   uint64_t max, uint64_t *out)
+{
+	if (mt_parse_u64(value, suffix, out) || *out < min || *out > max)
+		return bad_value(option, value);
+	return 0;
+}
+
+static int validate(struct mt_options *opts)
+{
+	if (opts->nr_pids && opts->command) {
+		mt_err("give either -p PID or a command, not both");
+		return -EINVAL;
+	}
+	if (!opts->nr_pids && !opts->command) {
+		mt_err("nothing to trace: give -- CMD [ARGS...] or -p PID (see --help)");
+		return -EINVAL;
+	}
+	if (opts->children && !opts->nr_pids) {
+		mt_err("--children goes with -p (a command's descendants are always traced)");
+		return -EINVAL;
+	}
+	if (opts->user && !opts->command) {
+		mt_err("--user goes with a command");
+		return -EINVAL;
+	}
+	opts->mode = opts->command ? MT_MODE_COMMAND : MT_MODE_PIDS;
+	if (opts->quiet)
+		opts->interval = 0;
+	return 0;
+}
+
+int options_parse(struct mt_options *opts, int argc, char **argv)
+{
+	int c, err;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->interval = 1;
+	opts->resolution = 1 << 20;
+	opts->max_procs = 16384;
+
+	opterr = 0;
+	/* '+': stop at the first non-option, which starts CMD */
+	while ((c = getopt_long(argc, argv, "+:p:d:i:qvhV", long_options, NULL)) != -1) {
+		err = 0;
+		switch (c) {
+		case 'p':
+			free(opts->pids);
+			opts->pids = NULL;
+			if (mt_parse_pid_list(optarg, &opts->pids, &opts->nr_pids))
+				err = bad_value("-p", optarg);
+			break;
+		case OPT_CHILDREN: opts->children = true; break;
+		case 'd':
+			err = parse_seconds_opt("-d", optarg, &opts->duration);
+			if (!err && opts->duration == 0)
+				err = bad_value("-d", optarg);
+			break;
+		case 'i': err = parse_seconds_opt("-i", optarg, &opts->interval); break;
+		case 'q': opts->quiet = true; break;
+		case 'v': opts->verbose = true; break;
+		case OPT_JSON: opts->json_path = optarg; break;
+		case OPT_TIMELINE: opts->timeline_path = optarg; break;
+		case OPT_RESOLUTION:
+			err = parse_count_opt("--resolution", optarg, true, 1, 1ull << 50,
+					      &opts->resolution);
+			break;
+		case OPT_USER: opts->user = optarg; break;
+		case OPT_MAX_PROCS:
+			err = parse_count_opt("--max-procs", optarg, false, 16, 1 << 22,
+					      &opts->max_procs);
+			break;
+		case OPT_FAIL_TRACEPOINT: opts->fail_tracepoint = optarg; break;
+		case 'h': usage(stdout); return 1;
+		case 'V': printf("memtrace %s\n", MEMTRACE_VERSION); return 1;
+		case ':':
+			mt_err("option %s needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			if (optopt)
+				mt_err("unknown option '-%c' (see --help)", optopt);
+			else
+				mt_err("unknown option '%s' (see --help)", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (err)
+			return err;
+	}
+	if (optind < argc)
+		opts->command = &argv[optind];
+	if (opts->json_path && opts->timeline_path && strcmp(opts->json_path, "-") == 0 &&
+	    strcmp(opts->timeline_path, "-") == 0) {
+		mt_err("--json and --timeline cannot both go to stdout");
+		return -EINVAL;
+	}
+	return validate(opts);
+}
+
+void options_free(struct mt_options *opts)
+{
+	free(opts->pids);
+	opts->pids = NULL;
+}

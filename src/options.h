@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * options.h - memtrace's command line, parsed and validated once into one
+ * struct that the rest of the program reads.
+ */
+#ifndef MEMTRACE_OPTIONS_H
+#define MEMTRACE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum mt_mode {
+	MT_MODE_COMMAND, /* memtrace -- CMD ARGS */
+	MT_MODE_PIDS,	 /* memtrace -p PID[,PID] */
+};
+
+struct mt_options {
+	enum mt_mode mode;
+	char **command; /* argv of CMD (points into main's argv) */
+	int *pids;
+	int nr_pids;
+	bool children;	 /* -p: follow new descendants */
+	double duration; /* -d seconds; 0: until the traced processes exit */
+	double interval; /* -i seconds; 0: no live line */
+	bool quiet;
+	bool verbose;
+	const char *json_path;
+	const char *timeline_path;
+	uint64_t resolution; /* timeline resolution in bytes */
+	const char *user;    /* --user: run CMD as this user */
+	uint64_t max_procs;  /* size of the process map */
+	const char *fail_tracepoint; /* testing aid: act as if the kernel lacked it */
+};
+
+/*
+ * Fill `opts` from argv. Returns 0 to go on, 1 when --help or --version was
+ * handled (exit 0), or -EINVAL after printing one line on stderr (exit 2).
+ */
+int options_parse(struct mt_options *opts, int argc, char **argv);
+void options_free(struct mt_options *opts);
+
+#endif /* MEMTRACE_OPTIONS_H */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * output.h - the report writers: one interface, one implementation per
+ * format (output_<format>.c). Each writes the whole report to a stream and
+ * returns 0 or -errno; the caller owns the file (see mt_outfile).
+ */
+#ifndef MEMTRACE_OUTPUT_H
+#define MEMTRACE_OUTPUT_H
+
+#include <stdio.h>
+
+#include "report.h"
+
+struct mt_writer {
+	const char *name;
+	int (*write)(const struct mt_report *r, FILE *f);
+};
+
+extern const struct mt_writer mt_writer_text;	  /* the human report */
+extern const struct mt_writer mt_writer_json;	  /* memtrace.report/1 */
+extern const struct mt_writer mt_writer_timeline; /* CSV time_s,pid,rss_bytes,vm_bytes */
+
+#endif /* MEMTRACE_OUTPUT_H */

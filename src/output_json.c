@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * output_json.c - the report as one JSON object, schema memtrace.report/1.
+ * The field names are a contract (README.md); fields may be added, never
+ * renamed. json-c does the escaping: comm and cmdline are chosen by the
+ * traced program and may hold quotes, control characters or invalid UTF-8.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+#include "output.h"
+
+/* Seconds since the start of tracing, to the microsecond. */
+static json_object *seconds(const struct mt_report *r, uint64_t time_ns)
+{
+	double v = report_seconds(r, time_ns);
+	char text[32];
+
+	snprintf(text, sizeof(text), "%.6f", v);
+	return json_object_new_double_s(v, text);
+}
+
+static json_object *seconds_or_null(const struct mt_report *r, uint64_t time_ns)
+{
+	return time_ns ? seconds(r, time_ns) : NULL;
+}
+
+static json_object *u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+static void add(json_object *obj, const char *key, json_object *value)
+{
+	json_object_object_add(obj, key, value);
+}
+
+static json_object *process_json(const struct mt_report *r, const struct mt_process *p)
+{
+	const struct mt_proc *k = &p->k;
+	bool status_known = p->exited && (k->flags & MT_PROC_EXITED);
+	json_object *o = json_object_new_object();
+
+	add(o, "pid", json_object_new_int64(k->tgid));
+	add(o, "ppid", json_object_new_int64(k->ppid));
+	add(o, "comm", json_object_new_string(k->comm));
+	add(o, "cmdline", p->cmdline ? json_object_new_string(p->cmdline) : NULL);
+	add(o, "start_s", seconds(r, k->start_ns));
+	add(o, "end_s", p->exited ? seconds_or_null(r, k->exit_ns) : NULL);
+	add(o, "exit_code",
+	    status_known ? json_object_new_int(mt_exit_code(k->exit_status)) : NULL);
+	add(o, "peak_rss_bytes", u64(k->rss.peak));
+	add(o, "peak_time_s", seconds(r, k->rss.peak_ns));
+	add(o, "peak_anon_bytes", u64(k->peak_counters[MT_ANON]));
+	add(o, "peak_file_bytes", u64(k->peak_counters[MT_FILE]));
+	add(o, "peak_shmem_bytes", u64(k->peak_counters[MT_SHMEM]));
+	add(o, "peak_swap_bytes", u64(k->peak_counters[MT_SWAP]));
+	add(o, "peak_vm_bytes", u64(k->peak_vm));
+	add(o, "rss_end_bytes", u64(k->rss.rss));
+	add(o, "vm_end_bytes", u64(k->vm));
+	add(o, "mapped_bytes", u64(k->mapped_bytes));
+	add(o, "unmapped_bytes", u64(k->unmapped_bytes));
+	add(o, "page_faults", u64(k->faults));
+	add(o, "vmhwm_bytes", p->vmhwm_known ? u64(p->vmhwm) : NULL);
+	add(o, "running_at_end", json_object_new_boolean(!p->exited));
+	add(o, "attached", json_object_new_boolean(k->flags & MT_PROC_ATTACHED));
+	return o;
+}
+
+static json_object *report_json(const struct mt_report *r)
+{
+	const struct mt_group *g = &r->group;
+	json_object *o = json_object_new_object(), *arr, *drops;
+	size_t i;
+
+	add(o, "schema", json_object_new_string("memtrace.report/1"));
+	if (r->command) {
+		arr = json_object_new_array();
+		for (i = 0; r->command[i]; i++)
+			json_object_array_add(arr, json_object_new_string(r->command[i]));
+		add(o, "command", arr);
+	} else {
+		add(o, "command", NULL);
+	}
+	arr = json_object_new_array();
+	for (i = 0; i < (size_t)r->nr_pids; i++)
+		json_object_array_add(arr, json_object_new_int64(r->pids[i]));
+	add(o, "pids", arr);
+	add(o, "duration_s", seconds(r, r->end_ns));
+	add(o, "exit_code", r->has_exit_code ? json_object_new_int(r->exit_code) : NULL);
+	add(o, "lost_events", u64(report_lost_events(r)));
+	drops = json_object_new_object();
+	add(drops, "ringbuf_full", u64(r->stats.ringbuf_drops));
+	add(drops, "untracked_processes", u64(r->stats.untracked_procs));
+	add(o, "drops", drops);
+	add(o, "peak_rss_bytes", u64(g->rss.peak));
+	add(o, "peak_time_s", seconds(r, g->rss.peak_ns));
+	add(o, "peak_anon_bytes", u64(g->peak_counters[MT_ANON]));
+	add(o, "peak_file_bytes", u64(g->peak_counters[MT_FILE]));
+	add(o, "peak_shmem_bytes", u64(g->peak_counters[MT_SHMEM]));
+	add(o, "rss_end_bytes", u64(g->rss.rss));
+	add(o, "process_count", u64(r->nr_procs));
+	arr = json_object_new_array();
+	for (i = 0; i < r->nr_procs; i++)
+		json_object_array_add(arr, process_json(r, r->procs[i]));
+	add(o, "processes", arr);
+	return o;
+}
+
+static int write_json(const struct mt_report *r, FILE *f)
+{
+	json_object *o = report_json(r);
+	const char *text;
+	int err = 0;
+
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text || fputs(text, f) < 0 || fputc('\n', f) < 0)
+		err = -EIO;
+	json_object_put(o);
+	return err;
+}
+
+const struct mt_writer mt_writer_json = { "json", write_json };

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * output_text.c - the human report, the way time(1) answers "how long?":
+ * what ran, the peak of everything traced together and when, then one line
+ * per process (largest peak first), the kernel's VmHWM beside memtrace's peak
+ * as a cross-check, and what was lost.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "util.h"
+
+#define MAX_PROCESS_LINES 25
+
+static void print_header(const struct mt_report *r, FILE *f)
+{
+	size_t i;
+
+	fputs("memtrace: ", f);
+	if (r->command) {
+		for (i = 0; r->command[i]; i++)
+			fprintf(f, "%s%s", i ? " " : "", r->command[i]);
+		fprintf(f, " (pid %d)", r->nr_pids ? r->pids[0] : 0);
+	} else {
+		fputs("pid ", f);
+		for (i = 0; i < (size_t)r->nr_pids; i++)
+			fprintf(f, "%s%d", i ? "," : "", r->pids[i]);
+	}
+	fprintf(f, ", traced %.3f s", report_seconds(r, r->end_ns));
+	if (r->has_exit_code)
+		fprintf(f, ", exit status %d", r->exit_code);
+	fputc('\n', f);
+}
+
+static void print_totals(const struct mt_report *r, FILE *f)
+{
+	const struct mt_group *g = &r->group;
+	char peak[32], anon[32], file[32], shmem[32], end[32];
+
+	fprintf(f, "\npeak RSS   %s at %.3f s (anon %s, file %s, shmem %s)%s\n",
+		mt_format_bytes(g->rss.peak, peak, sizeof(peak)), report_seconds(r, g->rss.peak_ns),
+		mt_format_bytes(g->peak_counters[MT_ANON], anon, sizeof(anon)),
+		mt_format_bytes(g->peak_counters[MT_FILE], file, sizeof(file)),
+		mt_format_bytes(g->peak_counters[MT_SHMEM], shmem, sizeof(shmem)),
+		r->nr_procs > 1 ? ", all traced processes together" : "");
+	fprintf(f, "end RSS    %s\n", mt_format_bytes(g->rss.rss, end, sizeof(end)));
+	fprintf(f, "processes  %zu traced\n", r->nr_procs);
+	fprintf(f, "lost events %llu", (unsigned long long)report_lost_events(r));
+	if (report_lost_events(r))
+		fprintf(f, " (ring buffer full %llu, untracked processes %llu)",
+			(unsigned long long)r->stats.ringbuf_drops,
+			(unsigned long long)r->stats.untracked_procs);
+	fputc('\n', f);
+}
+
+static void print_process(const struct mt_report *r, const struct mt_process *p, FILE *f)
+{
+	const struct mt_proc *k = &p->k;
+	char peak[32], anon[32], file[32], shmem[32], end[32], vm[32], hwm[32], status[16];
+
+	if (!p->exited)
+		snprintf(status, sizeof(status), "running");
+	else if (!(k->flags & MT_PROC_EXITED))
+		snprintf(status, sizeof(status), "?");
+	else
+		snprintf(status, sizeof(status), "%d", mt_exit_code(k->exit_status));
+	fprintf(f, "%7u %7u %-16s %10s %8.3f %10s %10s %10s %10s %10s %8llu %7s %10s\n", k->tgid,
+		k->ppid, k->comm, mt_format_bytes(k->rss.peak, peak, sizeof(peak)),
+		report_seconds(r, k->rss.peak_ns),
+		mt_format_bytes(k->peak_counters[MT_ANON], anon, sizeof(anon)),
+		mt_format_bytes(k->peak_counters[MT_FILE], file, sizeof(file)),
+		mt_format_bytes(k->peak_counters[MT_SHMEM], shmem, sizeof(shmem)),
+		mt_format_bytes(k->rss.rss, end, sizeof(end)),
+		mt_format_bytes(k->peak_vm, vm, sizeof(vm)), (unsigned long long)k->faults, status,
+		p->vmhwm_known ? mt_format_bytes(p->vmhwm, hwm, sizeof(hwm)) : "-");
+}
+
+static int write_text(const struct mt_report *r, FILE *f)
+{
+	struct mt_process **sorted;
+	size_t i, shown;
+
+	sorted = report_by_peak(r);
+	if (!sorted)
+		return -ENOMEM;
+	print_header(r, f);
+	print_totals(r, f);
+
+	fprintf(f, "\n%7s %7s %-16s %10s %8s %10s %10s %10s %10s %10s %8s %7s %10s\n", "PID", "PPID",
+		"COMMAND", "PEAK RSS", "AT (s)", "ANON", "FILE", "SHMEM", "END RSS", "PEAK VM",
+		"FAULTS", "EXIT", "VmHWM");
+	shown = r->nr_procs < MAX_PROCESS_LINES ? r->nr_procs : MAX_PROCESS_LINES;
+	for (i = 0; i < shown; i++)
+		print_process(r, sorted[i], f);
+	if (shown < r->nr_procs)
+		fprintf(f, "... and %zu more processes with smaller peaks (all are in --json)\n",
+			r->nr_procs - shown);
+	free(sorted);
+	return ferror(f) ? -EIO : 0;
+}
+
+const struct mt_writer mt_writer_text = { "text", write_text };

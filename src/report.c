@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * report.c - build the run's report from events (see report.h). Processes
+ * are kept in order of appearance; those still alive are also indexed by pid,
+ * so that a reused pid starts a new record instead of overwriting an old one.
+ */
+#include <errno.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "procfs.h"
+#include "report.h"
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct mt_process *pa = a, *pb = b;
+
+	return (pa->k.tgid > pb->k.tgid) - (pa->k.tgid < pb->k.tgid);
+}
+
+void report_init(struct mt_report *r, uint64_t start_ns, bool keep_rows)
+{
+	memset(r, 0, sizeof(*r));
+	r->start_ns = start_ns;
+	r->keep_rows = keep_rows;
+}
+
+static void no_free(void *p)
+{
+	(void)p;
+}
+
+void report_free(struct mt_report *r)
+{
+	size_t i;
+
+	tdestroy(r->live, no_free);
+	for (i = 0; i < r->nr_procs; i++) {
+		free(r->procs[i]->cmdline);
+		free(r->procs[i]);
+	}
+	free(r->procs);
+	free(r->rows);
+	memset(r, 0, sizeof(*r));
+}
+
+struct mt_process *report_find_live(struct mt_report *r, uint32_t pid)
+{
+	struct mt_process key = { .k.tgid = pid };
+	void *node = tfind(&key, &r->live, cmp_pid);
+
+	return node ? *(struct mt_process **)node : NULL;
+}
+
+struct mt_process *report_add(struct mt_report *r, const struct mt_proc *k, const char *cmdline)
+{
+	struct mt_process *p, *old, **grown;
+	void *node;
+
+	if (r->nr_procs == r->cap_procs) {
+		size_t cap = r->cap_procs ? r->cap_procs * 2 : 64;
+
+		grown = realloc(r->procs, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		r->procs = grown;
+		r->cap_procs = cap;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->k = *k;
+	p->cmdline = cmdline ? strdup(cmdline) : NULL;
+
+	/* a live record with this pid means its exit was lost: retire it */
+	old = report_find_live(r, k->tgid);
+	if (old)
+		tdelete(old, &r->live, cmp_pid);
+	node = tsearch(p, &r->live, cmp_pid);
+	if (!node) {
+		free(p->cmdline);
+		free(p);
+		return NULL;
+	}
+	r->procs[r->nr_procs++] = p;
+	return p;
+}
+
+int report_on_fork(struct mt_report *r, const struct mt_proc_event *e)
+{
+	struct mt_process *parent = report_find_live(r, e->ppid);
+	struct mt_proc k = {};
+
+	k.tgid = e->hdr.pid;
+	k.ppid = e->ppid;
+	k.start_ns = e->hdr.time_ns;
+	memcpy(k.comm, e->comm, sizeof(k.comm));
+	k.comm[sizeof(k.comm) - 1] = '\0';
+	/* a forked child runs its parent's program until it execs */
+	return report_add(r, &k, parent ? parent->cmdline : NULL) ? 0 : -ENOMEM;
+}
+
+int report_on_exec(struct mt_report *r, const struct mt_proc_event *e)
+{
+	struct mt_process *p = report_find_live(r, e->hdr.pid);
+	size_t len = e->args_len < MT_ARGS_LEN ? e->args_len : MT_ARGS_LEN;
+	char *cmdline;
+
+	if (!p)
+		return 0;
+	memcpy(p->k.comm, e->comm, sizeof(p->k.comm));
+	p->k.comm[sizeof(p->k.comm) - 1] = '\0';
+	if (!len)
+		return 0;
+	cmdline = procfs_join_args(e->args, len);
+	if (!cmdline)
+		return -ENOMEM;
+	free(p->cmdline);
+	p->cmdline = cmdline;
+	return 0;
+}
+
+/* Take the kernel's record, keeping what only userspace knew (the start of a -p process). */
+static void update_record(struct mt_process *p, const struct mt_proc *k)
+{
+	uint64_t start_ns = p->k.start_ns;
+
+	p->k = *k;
+	if (!p->k.start_ns)
+		p->k.start_ns = start_ns;
+}
+
+int report_on_exit(struct mt_report *r, const struct mt_proc *k)
+{
+	struct mt_process *p = report_find_live(r, k->tgid);
+
+	if (!p) {
+		/* its fork event was lost: it still gets a record */
+		p = report_add(r, k, NULL);
+		if (!p)
+			return -ENOMEM;
+	}
+	update_record(p, k);
+	p->exited = true;
+	if (k->hiwater_rss) {
+		p->vmhwm = k->hiwater_rss;
+		p->vmhwm_known = true;
+	}
+	tdelete(p, &r->live, cmp_pid);
+
+	if (r->keep_rows) {
+		/* a peak reached right before exit has no row yet: the teardown is not traced */
+		if (k->rss.peak_unsent)
+			report_add_row(r, k->tgid, k->rss.peak_ns, k->rss.peak, k->peak_vm);
+		return report_add_row(r, k->tgid, k->exit_ns, k->rss.rss, k->vm);
+	}
+	return 0;
+}
+
+int report_update(struct mt_report *r, const struct mt_proc *k)
+{
+	struct mt_process *p = report_find_live(r, k->tgid);
+
+	if (k->flags & MT_PROC_EXITED)
+		return report_on_exit(r, k);
+	if (!p) {
+		p = report_add(r, k, NULL);
+		if (!p)
+			return -ENOMEM;
+	}
+	update_record(p, k);
+	return 0;
+}
+
+int report_finish(struct mt_report *r, uint64_t end_ns)
+{
+	const struct mt_rss_track *g = &r->group.rss;
+	struct mt_process *p;
+	size_t i;
+	int err = 0;
+
+	r->end_ns = end_ns;
+	if (!r->keep_rows)
+		return 0;
+	/* close every series still open: its unsent peak, then where it ends */
+	for (i = 0; i < r->nr_procs && !err; i++) {
+		p = r->procs[i];
+		if (p->exited)
+			continue;
+		if (p->k.rss.peak_unsent)
+			err = report_add_row(r, p->k.tgid, p->k.rss.peak_ns, p->k.rss.peak, p->k.vm);
+		if (!err)
+			err = report_add_row(r, p->k.tgid, end_ns, p->k.rss.rss, p->k.vm);
+	}
+	if (!err && g->peak_unsent)
+		err = report_add_row(r, 0, g->peak_ns, g->peak, r->group.vm);
+	if (!err)
+		err = report_add_row(r, 0, end_ns, g->rss, r->group.vm);
+	return err;
+}
+
+int report_add_row(struct mt_report *r, uint32_t pid, uint64_t time_ns, uint64_t rss, uint64_t vm)
+{
+	struct mt_row *grown;
+
+	if (!r->keep_rows)
+		return 0;
+	if (r->nr_rows == r->cap_rows) {
+		size_t cap = r->cap_rows ? r->cap_rows * 2 : 1024;
+
+		grown = realloc(r->rows, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		r->rows = grown;
+		r->cap_rows = cap;
+	}
+	r->rows[r->nr_rows++] = (struct mt_row){ time_ns, pid, rss, vm };
+	return 0;
+}
+
+int mt_exit_code(int wait_status)
+{
+	if (WIFSIGNALED(wait_status))
+		return 128 + WTERMSIG(wait_status);
+	return WEXITSTATUS(wait_status);
+}
+
+double report_seconds(const struct mt_report *r, uint64_t time_ns)
+{
+	return ((double)time_ns - (double)r->start_ns) / 1e9;
+}
+
+static int cmp_peak_desc(const void *a, const void *b)
+{
+	const struct mt_process *pa = *(struct mt_process *const *)a;
+	const struct mt_process *pb = *(struct mt_process *const *)b;
+
+	if (pa->k.rss.peak != pb->k.rss.peak)
+		return pa->k.rss.peak < pb->k.rss.peak ? 1 : -1;
+	return (pa->k.start_ns > pb->k.start_ns) - (pa->k.start_ns < pb->k.start_ns);
+}
+
+struct mt_process **report_by_peak(const struct mt_report *r)
+{
+	struct mt_process **sorted = malloc((r->nr_procs + 1) * sizeof(*sorted));
+
+	if (!sorted)
+		return NULL;
+	memcpy(sorted, r->procs, r->nr_procs * sizeof(*sorted));
+	qsort(sorted, r->nr_procs, sizeof(*sorted), cmp_peak_desc);
+	return sorted;
+}
+
+uint64_t report_lost_events(const struct mt_report *r)
+{
+	return r->stats.ringbuf_drops + r->stats.untracked_procs;
+}
+
+void report_mark_gone(struct mt_report *r, struct mt_process *p, uint64_t time_ns)
+{
+	p->exited = true;
+	p->k.exit_ns = time_ns;
+	tdelete(p, &r->live, cmp_pid);
+}

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * report.h - the aggregation: every process memtrace traced during a run,
+ * the group's totals, the timeline rows and the drop counters, built from the
+ * ring-buffer events and the final map contents, read by the output writers.
+ */
+#ifndef MEMTRACE_REPORT_H
+#define MEMTRACE_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "memtrace.h"
+
+struct mt_process {
+	struct mt_proc k; /* the kernel's record: final once exited */
+	char *cmdline;	  /* arguments joined by spaces; NULL if unknown */
+	bool exited;	   /* gone; k.flags has MT_PROC_EXITED when its exit status is known */
+	bool vmhwm_known;
+	uint64_t vmhwm; /* the kernel's VmHWM, at exit or from /proc at the end */
+};
+
+struct mt_row {
+	uint64_t time_ns;
+	uint32_t pid; /* 0: all traced processes together */
+	uint64_t rss;
+	uint64_t vm;
+};
+
+struct mt_report {
+	struct mt_process **procs; /* in order of appearance */
+	size_t nr_procs, cap_procs;
+	void *live; /* tsearch tree of the processes not yet exited, by pid */
+
+	bool keep_rows;
+	struct mt_row *rows;
+	size_t nr_rows, cap_rows;
+
+	struct mt_group group;
+	struct mt_stats stats;
+	uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC */
+
+	char **command; /* NULL under -p */
+	const int *pids;
+	int nr_pids;
+	bool has_exit_code;
+	int exit_code; /* CMD's, shell style: 128+N for a signal */
+};
+
+void report_init(struct mt_report *r, uint64_t start_ns, bool keep_rows);
+void report_free(struct mt_report *r);
+
+/* A process whose tracing starts now (a -p process, the `--` child). */
+struct mt_process *report_add(struct mt_report *r, const struct mt_proc *k, const char *cmdline);
+struct mt_process *report_find_live(struct mt_report *r, uint32_t pid);
+
+/* Events, in ring-buffer order. */
+int report_on_fork(struct mt_report *r, const struct mt_proc_event *e);
+int report_on_exec(struct mt_report *r, const struct mt_proc_event *e);
+int report_on_exit(struct mt_report *r, const struct mt_proc *k);
+int report_add_row(struct mt_report *r, uint32_t pid, uint64_t time_ns, uint64_t rss, uint64_t vm);
+
+/*
+ * A fresh copy of a map entry: a live process's current state, or an exited
+ * one whose exit record was lost (MT_PROC_EXITED).
+ */
+int report_update(struct mt_report *r, const struct mt_proc *k);
+
+/* A process gone without an exit record: it exited before tracing attached. */
+void report_mark_gone(struct mt_report *r, struct mt_process *p, uint64_t time_ns);
+
+/* Tracing ended at end_ns (r->group holds the group's final state): close the timeline. */
+int report_finish(struct mt_report *r, uint64_t end_ns);
+
+/* Exit status from wait(2) to a shell-style code (128+N for signal N). */
+int mt_exit_code(int wait_status);
+
+/* Seconds of a CLOCK_MONOTONIC time relative to the start of tracing. */
+double report_seconds(const struct mt_report *r, uint64_t time_ns);
+
+/* Processes sorted by peak RSS, largest first; malloc'd array of r->nr_procs. */
+struct mt_process **report_by_peak(const struct mt_report *r);
+
+/* All lost or undelivered events: what every output reports as lost_events. */
+uint64_t report_lost_events(const struct mt_report *r);
+
+#endif /* MEMTRACE_REPORT_H */

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * util.c - checked number parsing, the clock, byte formatting, error
+ * messages and all-or-nothing output files (see util.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void mt_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("memtrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int mt_parse_u64(const char *s, bool allow_suffix, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end && allow_suffix) {
+		switch (*end) {
+		case 'k': case 'K': shift = 10; break;
+		case 'm': case 'M': shift = 20; break;
+		case 'g': case 'G': shift = 30; break;
+		case 't': case 'T': shift = 40; break;
+		default: return -EINVAL;
+		}
+		end++;
+		/* accept "KiB" and "KB" spellings */
+		if (*end == 'i')
+			end++;
+		if (*end == 'B' || *end == 'b')
+			end++;
+	}
+	if (*end)
+		return -EINVAL;
+	if (shift && v > (ULLONG_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int mt_parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 1e9)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int mt_parse_pid_list(const char *s, int **pids, int *nr)
+{
+	char *copy, *tok, *save = NULL;
+	int *list = NULL, n = 0, err = 0;
+	uint64_t v;
+
+	copy = strdup(s ? s : "");
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int *grown;
+
+		if (mt_parse_u64(tok, false, &v) || v == 0 || v > INT_MAX) {
+			err = -EINVAL;
+			goto cleanup;
+		}
+		grown = realloc(list, (n + 1) * sizeof(*list));
+		if (!grown) {
+			err = -ENOMEM;
+			goto cleanup;
+		}
+		list = grown;
+		list[n++] = (int)v;
+	}
+	if (!n)
+		err = -EINVAL;
+cleanup:
+	free(copy);
+	if (err) {
+		free(list);
+		return err;
+	}
+	*pids = list;
+	*nr = n;
+	return 0;
+}
+
+uint64_t mt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * MT_NS_PER_SEC + ts.tv_nsec;
+}
+
+char *mt_format_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = bytes;
+	unsigned int u = 0;
+
+	while (v >= 1024 && u < sizeof(units) / sizeof(units[0]) - 1) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
+	else
+		snprintf(buf, size, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+int mt_outfile_open(struct mt_outfile *out, const char *path)
+{
+	const char *slash, *base;
+	int fd, err;
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(path, "-") == 0) {
+		out->path = strdup(path);
+		out->f = stdout;
+		return out->path ? 0 : -ENOMEM;
+	}
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	if (!*base)
+		return -EISDIR;
+	out->path = strdup(path);
+	if (!out->path ||
+	    asprintf(&out->tmp_path, "%.*s.%s.memtrace-XXXXXX", (int)(base - path), path, base) < 0) {
+		out->tmp_path = NULL;
+		err = -ENOMEM;
+		goto fail;
+	}
+	/* mkstemp: O_EXCL on a fresh name, so a planted symlink is never followed */
+	fd = mkstemp(out->tmp_path);
+	if (fd < 0) {
+		err = -errno;
+		free(out->tmp_path);
+		out->tmp_path = NULL;
+		goto fail;
+	}
+	/* mkstemp makes 0600; give the file the mode a plain create would have */
+	mode_t mask = umask(0);
+
+	umask(mask);
+	if (fchmod(fd, 0644 & ~mask)) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	out->f = fdopen(fd, "w");
+	if (!out->f) {
+		err = -errno;
+		close(fd);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (out->tmp_path)
+		unlink(out->tmp_path);
+	free(out->tmp_path);
+	free(out->path);
+	memset(out, 0, sizeof(*out));
+	return err;
+}
+
+int mt_outfile_commit(struct mt_outfile *out)
+{
+	int err = 0;
+
+	if (!out->f)
+		return 0;
+	if (fflush(out->f) || ferror(out->f))
+		err = -(errno ? errno : EIO);
+	if (out->tmp_path) {
+		if (fclose(out->f) && !err)
+			err = -(errno ? errno : EIO);
+		out->f = NULL;
+		if (!err && rename(out->tmp_path, out->path))
+			err = -errno;
+		if (err)
+			unlink(out->tmp_path);
+	}
+	out->f = NULL;
+	free(out->tmp_path);
+	free(out->path);
+	out->tmp_path = out->path = NULL;
+	return err;
+}
+
+void mt_outfile_abort(struct mt_outfile *out)
+{
+	if (out->tmp_path) {
+		if (out->f)
+			fclose(out->f);
+		unlink(out->tmp_path);
+	}
+	free(out->tmp_path);
+	free(out->path);
+	memset(out, 0, sizeof(*out));
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * util.h - small helpers used across memtrace: checked number parsing, the
+ * clock, byte formatting, error messages, and output files that appear whole
+ * or not at all.
+ */
+#ifndef MEMTRACE_UTIL_H
+#define MEMTRACE_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MT_NS_PER_SEC 1000000000ull
+
+/* `memtrace: <message>` on stderr. */
+void mt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Parse a whole string as a number; 0 on success, -EINVAL otherwise.
+ * mt_parse_u64 accepts an optional K/M/G/T suffix (powers of 1024) when
+ * `allow_suffix`; mt_parse_seconds accepts decimals ("0.5").
+ */
+int mt_parse_u64(const char *s, bool allow_suffix, uint64_t *out);
+int mt_parse_seconds(const char *s, double *out);
+/* A pid list "12,34": strictly positive numbers; *pids is malloc'd. */
+int mt_parse_pid_list(const char *s, int **pids, int *nr);
+
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
+uint64_t mt_now_ns(void);
+
+/* "1.5 MiB": writes at most `size` bytes into buf and returns buf. */
+char *mt_format_bytes(uint64_t bytes, char *buf, size_t size);
+
+/*
+ * An output file written whole or not at all: created at open (so that an
+ * unwritable path fails before tracing starts) as a hidden temporary in the
+ * same directory, renamed over `path` at commit, removed at abort. "-" means
+ * stdout, which is used directly.
+ */
+struct mt_outfile {
+	char *path;
+	char *tmp_path; /* NULL for stdout */
+	FILE *f;
+};
+
+int mt_outfile_open(struct mt_outfile *out, const char *path);
+/* Flush, check for write errors, rename into place; 0 or -errno. */
+int mt_outfile_commit(struct mt_outfile *out);
+void mt_outfile_abort(struct mt_outfile *out);
+
+#endif /* MEMTRACE_UTIL_H */

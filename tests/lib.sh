@@ -1,0 +1,97 @@
+# lib.sh - helpers for memtrace's integration tests, sourced by tests/run.sh
+# before each test file. A test is a shell function named test_*; it fails by
+# calling `fail MESSAGE` (or any command failing under set -e), skips with
+# `skip REASON`. Each test runs in its own bash with a private $TMP.
+
+MEMTRACE=${MEMTRACE:-$ROOT/memtrace}
+WL=$ROOT/.output/workloads
+MIB=1048576
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# Skip for a missing prerequisite, unless MEMTRACE_REQUIRE_BPF=1 (CI) makes
+# the absence of BPF a failure.
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+require_bpf() {
+	local why=
+	if [ "$(id -u)" -ne 0 ]; then
+		why="needs root"
+	elif [ ! -r /sys/kernel/btf/vmlinux ]; then
+		why="kernel has no BTF"
+	fi
+	if [ -n "$why" ]; then
+		[ "${MEMTRACE_REQUIRE_BPF:-0}" = 1 ] && fail "$why (MEMTRACE_REQUIRE_BPF=1)"
+		skip "$why"
+	fi
+	return 0
+}
+
+# value of key=value in a workload's output file
+kv() {
+	sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p" "$2" | tail -n 1
+}
+
+# jq on a JSON file, failing when the file is not valid JSON
+jqf() {
+	jq -e -r "$1" "$2" || fail "jq '$1' failed on $2: $(head -c 300 "$2")"
+}
+
+# assert |a - b| <= pct% of b
+assert_within() {
+	local name=$1 a=$2 b=$3 pct=$4
+	[ -n "$a" ] && [ -n "$b" ] || fail "$name: missing value (got '$a', want '$b')"
+	awk -v a="$a" -v b="$b" -v p="$pct" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b * p / 100) }' ||
+		fail "$name: $a is not within $pct% of $b"
+	echo "ok: $name: $a within $pct% of $b"
+}
+
+assert_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
+	echo "ok: $1 = $3"
+}
+
+assert_ge() {
+	awk -v a="$2" -v b="$3" 'BEGIN { exit !(a >= b) }' || fail "$1: $2 < $3"
+	echo "ok: $1: $2 >= $3"
+}
+
+# Wait (bounded) until FILE contains PATTERN: a synchronisation point, not a sleep.
+wait_for() {
+	local file=$1 pattern=$2 tries=${3:-300}
+	while ! grep -q -- "$pattern" "$file" 2>/dev/null; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "timed out waiting for '$pattern' in $file: $(tail -n 5 "$file" 2>/dev/null)"
+		sleep 0.05
+	done
+}
+
+# Start the stepper workload with its stdin on a fifo held open by fd 7.
+# Sets STEPPER_PID and STEPPER_OUT.
+start_stepper() {
+	mkfifo "$TMP/stepper.in"
+	STEPPER_OUT=$TMP/stepper.out
+	"$WL/stepper" < "$TMP/stepper.in" > "$STEPPER_OUT" &
+	STEPPER_PID=$!
+	exec 7> "$TMP/stepper.in"
+	wait_for "$STEPPER_OUT" ready
+}
+
+# Send one command to the stepper and wait for its n-th "ok".
+STEPS=0
+step() {
+	echo "$1" >&7
+	STEPS=$((STEPS + 1))
+	local tries=400
+	while [ "$(grep -c '^ok$' "$STEPPER_OUT")" -lt "$STEPS" ]; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "stepper did not finish '$1'"
+		sleep 0.05
+	done
+}
