@@ -36,7 +36,7 @@ static __always_inline void emit_proc_event(__u32 type, struct task_struct *task
 		if (len && bpf_probe_read_user(e->args, len & (2 * MT_ARGS_LEN - 1), (void *)start) == 0)
 			e->args_len = len;
 	}
-	bpf_ringbuf_submit(e, 0);
+	submit_lazily(e);
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -97,11 +97,14 @@ int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	e = lookup_proc(task->tgid);
 	if (!e || !mm)
 		return 0;
+	/* faults of memtrace's own copy before exec are not CMD's */
+	if (e->proc.flags & MT_PROC_AWAIT_EXEC)
+		e->proc.faults_base = task_faults(task);
 	/* from now on the entry accounts the new image's mm */
 	e->proc.mm = (__u64)mm;
 	e->proc.flags &= ~(MT_PROC_AWAIT_EXEC | MT_PROC_ADOPT_MM);
 	bpf_probe_read_kernel_str(e->proc.comm, sizeof(e->proc.comm), task->comm);
-	proc_update_from_mm(e, mm, now);
+	proc_update_from_mm(e, mm);
 	emit_proc_event(MT_EV_EXEC, task, e->proc.ppid, now, 1);
 	return 0;
 }
@@ -137,8 +140,9 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
 	e = lookup_proc(tgid);
 	if (!e)
 		return 0;
+	e->proc.faults = task_faults(task) - e->proc.faults_base;
 	if (mm && e->proc.mm == (__u64)mm) {
-		proc_update_from_mm(e, mm, now);
+		proc_update_from_mm(e, mm);
 		hiwater = pages_to_bytes(mm->hiwater_rss);
 		e->proc.hiwater_rss = hiwater > e->proc.rss.rss ? hiwater : e->proc.rss.rss;
 		hiwater = pages_to_bytes(mm->hiwater_vm);
@@ -167,7 +171,7 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
 	ev->hdr.pid = tgid;
 	ev->hdr.time_ns = now;
 	ev->proc = e->proc;
-	bpf_ringbuf_submit(ev, 0);
+	submit_lazily(ev);
 	bpf_map_delete_elem(&procs, &tgid);
 	return 0;
 }

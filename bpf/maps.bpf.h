@@ -15,11 +15,7 @@
 #define MT_DEFAULT_MAX_PROCS 16384
 #define MT_DEFAULT_RINGBUF_BYTES (8u << 20)
 
-/*
- * Wake the consumer only once this much is pending: a wakeup per record costs
- * ~5 us here (KERNEL_FACTS.md: 3.22x on a fault loop); userspace polls on a
- * short timeout instead.
- */
+/* Wake the consumer only once this much is pending (see submit_lazily()). */
 #define MT_WAKEUP_BYTES (256u << 10)
 
 #define MT_PROCS_MAP                                                                               \

@@ -63,7 +63,8 @@ struct mt_proc {
 	__u64 peak_vm;
 	__u64 mapped_bytes;   /* grown by mmap/mremap/brk */
 	__u64 unmapped_bytes; /* shrunk by munmap/mremap/brk */
-	__u64 faults;	     /* exceptions:page_fault_user */
+	__u64 faults;	     /* page faults (minor + major), final at exit */
+	__u64 faults_base;   /* the kernel's count when tracing started (-p, exec of CMD) */
 	__u64 hiwater_rss;   /* the kernel's VmHWM, read at exit */
 	char comm[MT_COMM_LEN];
 };
@@ -136,8 +137,8 @@ struct mt_exit_event {
 };
 
 _Static_assert(sizeof(struct mt_rss_track) == 40, "mt_rss_track layout");
-_Static_assert(sizeof(struct mt_proc) == 208, "mt_proc layout");
-_Static_assert(sizeof(struct mt_proc_entry) == 216, "mt_proc_entry layout");
+_Static_assert(sizeof(struct mt_proc) == 216, "mt_proc layout");
+_Static_assert(sizeof(struct mt_proc_entry) == 224, "mt_proc_entry layout");
 _Static_assert(sizeof(struct mt_group_entry) == 120, "mt_group_entry layout");
 _Static_assert(sizeof(struct mt_row_event) == 32, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 296, "mt_proc_event layout");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * rss.bpf.c - resident memory: kmem:rss_stat (every change of an mm's
- * counters) and exceptions:page_fault_user (fault counts).
+ * rss.bpf.c - resident memory: kmem:rss_stat, every change of an mm's
+ * counters.
  *
  * Both are BTF tracepoints: they attach without tracefs, and tp_btf/rss_stat
  * skips the percpu_counter_sum() that the classic trace event computes, under
@@ -53,18 +53,6 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 		e->proc.mm = (__u64)mm;
 		e->proc.flags &= ~MT_PROC_ADOPT_MM;
 	}
-	proc_update_from_mm(e, mm, bpf_ktime_get_ns());
-	return 0;
-}
-
-SEC("tp_btf/page_fault_user")
-int BPF_PROG(on_page_fault_user, unsigned long address, struct pt_regs *regs,
-	     unsigned long error_code)
-{
-	struct mt_proc_entry *e;
-
-	e = lookup_proc(bpf_get_current_pid_tgid() >> 32);
-	if (e)
-		__sync_fetch_and_add(&e->proc.faults, 1);
+	proc_update_from_mm(e, mm);
 	return 0;
 }

@@ -44,7 +44,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 
 	before = e->proc.vm;
-	proc_update_from_mm(e, mm, bpf_ktime_get_ns());
+	proc_update_from_mm(e, mm);
 	change = e->proc.vm - before;
 	if (change > 0)
 		__sync_fetch_and_add(&e->proc.mapped_bytes, change);

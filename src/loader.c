@@ -40,7 +40,6 @@ static const struct {
 	const char *purpose;
 } needed_tracepoints[] = {
 	{ "kmem:rss_stat", "rss_stat", "resident memory counters" },
-	{ "exceptions:page_fault_user", "page_fault_user", "page fault counts" },
 	{ "raw_syscalls:sys_exit", "sys_exit", "virtual size (brk/mmap/munmap/mremap)" },
 	{ "sched:sched_process_fork", "sched_process_fork", "following children" },
 	{ "sched:sched_process_exec", "sched_process_exec", "following exec" },

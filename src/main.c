@@ -183,6 +183,7 @@ static int seed_running_process(struct mt_tracer *t, struct mt_report *r, int pi
 	k.tgid = st.tgid;
 	k.ppid = st.ppid;
 	k.flags = MT_PROC_ADOPT_MM | MT_PROC_ATTACHED;
+	k.faults_base = stat.faults;
 	k.start_ns = start_time_ns(stat.starttime);
 	k.counters[MT_FILE] = st.rss_file;
 	k.counters[MT_ANON] = st.rss_anon;
@@ -263,12 +264,24 @@ static int refresh_one(void *ctx, const struct mt_proc *k)
 	return report_update(ctx, k);
 }
 
-static uint64_t total_faults(const struct mt_report *r)
+/*
+ * Faults of the processes still running, from the kernel's counters in
+ * /proc/PID/stat (BPF takes the final count at exit); returns the total over
+ * every process traced.
+ */
+static uint64_t refresh_faults(struct mt_report *r)
 {
+	struct mt_proc_stat stat;
+	struct mt_process *p;
 	uint64_t n = 0;
 
-	for (size_t i = 0; i < r->nr_procs; i++)
-		n += r->procs[i]->k.faults;
+	for (size_t i = 0; i < r->nr_procs; i++) {
+		p = r->procs[i];
+		if (!p->exited && !(p->k.flags & MT_PROC_AWAIT_EXEC) &&
+		    procfs_read_stat(p->k.tgid, &stat) == 0 && stat.faults >= p->k.faults_base)
+			p->k.faults = stat.faults - p->k.faults_base;
+		n += p->k.faults;
+	}
 	return n;
 }
 
@@ -283,7 +296,7 @@ static void live_tick(struct mt_tracer *t, struct live_state *ls, bool print)
 	mt_tracer__for_each_proc(t, true, refresh_one, r);
 	mt_tracer__read_group(t, &r->group);
 	mt_tracer__read_stats(t, &r->stats);
-	faults = total_faults(r);
+	faults = refresh_faults(r);
 	dt = (now - ls->last_ns) / 1e9;
 	if (print)
 		fprintf(stderr, "memtrace: %7.1f s  rss %10s  peak %10s  faults/s %9.0f  lost %llu\n",
@@ -379,6 +392,7 @@ static int collect_final_state(struct run *run)
 		return err;
 	}
 	mt_tracer__read_stats(run->tracer, &r->stats);
+	refresh_faults(r);
 	/* the cross-check for processes that outlive the trace: the kernel's VmHWM now */
 	for (size_t i = 0; i < r->nr_procs; i++) {
 		p = r->procs[i];

@@ -133,7 +133,7 @@ int procfs_parse_stat(const char *text, struct mt_proc_stat *st)
 	if (!p)
 		return -EINVAL;
 	p++;
-	/* fields after comm start at 3 (state); flags is 9, starttime 22 */
+	/* fields after comm start at 3 (state); flags 9, minflt 10, majflt 12, starttime 22 */
 	for (field = 3; field <= 22; field++) {
 		char *end;
 
@@ -152,6 +152,8 @@ int procfs_parse_stat(const char *text, struct mt_proc_stat *st)
 			strtoll(p, &end, 10);
 		if (field == 9)
 			st->flags = (unsigned int)v;
+		else if (field == 10 || field == 12)
+			st->faults += v;
 		else if (field == 22)
 			st->starttime = v;
 		p = end;

@@ -30,6 +30,7 @@ struct mt_proc_status {
 
 struct mt_proc_stat {
 	unsigned int flags;	      /* task flags (PF_*) */
+	unsigned long long faults;    /* minflt + majflt of the whole process */
 	unsigned long long starttime; /* clock ticks after boot */
 };
 
