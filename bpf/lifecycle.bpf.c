@@ -149,6 +149,8 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
 		if (hiwater > e->proc.peak_vm)
 			e->proc.peak_vm = hiwater;
 	}
+	/* the teardown that follows (exit_mmap, the OOM reaper) is not accounted */
+	e->proc.mm = 0;
 
 	/* the process's memory leaves the group's sum (its teardown is not tracked) */
 	bpf_spin_lock(&e->lock);

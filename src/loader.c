@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "loader.h"
@@ -55,29 +56,42 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return verbose_libbpf ? vfprintf(stderr, fmt, ap) : 0;
 }
 
+/* A BTF tracepoint exists when the kernel's BTF has its btf_trace_<name> typedef. */
+static bool has_tracepoint(const struct btf *vmlinux, const char *btf_name)
+{
+	char typedef_name[128];
+
+	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", btf_name);
+	return btf__find_by_name_kind(vmlinux, typedef_name, BTF_KIND_TYPEDEF) > 0;
+}
+
 static int check_kernel(const struct mt_tracer_config *cfg)
 {
+	struct btf *vmlinux;
 	size_t i;
+	int err = 0;
 
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
 		mt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): memtrace needs "
 		       "CONFIG_DEBUG_INFO_BTF=y");
 		return -ENOTSUP;
 	}
 	for (i = 0; i < sizeof(needed_tracepoints) / sizeof(needed_tracepoints[0]); i++) {
 		const char *tp = needed_tracepoints[i].tracepoint;
+		const char *btf_name = needed_tracepoints[i].btf_name;
 		bool faked = cfg->fail_tracepoint && (strcmp(cfg->fail_tracepoint, tp) == 0 ||
-						      strcmp(cfg->fail_tracepoint,
-							     needed_tracepoints[i].btf_name) == 0);
+						      strcmp(cfg->fail_tracepoint, btf_name) == 0);
 
-		if (faked || libbpf_find_vmlinux_btf_id(needed_tracepoints[i].btf_name,
-							BPF_TRACE_RAW_TP) < 0) {
+		if (faked || !has_tracepoint(vmlinux, btf_name)) {
 			mt_err("this kernel lacks the tracepoint %s (needed for %s)", tp,
 			       needed_tracepoints[i].purpose);
-			return -ENOENT;
+			err = -ENOENT;
+			break;
 		}
 	}
-	return 0;
+	btf__free(vmlinux);
+	return err;
 }
 
 static int on_ringbuf_record(void *ctx, void *data, size_t size)

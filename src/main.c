@@ -99,39 +99,37 @@ static void abort_outputs(struct outputs *o)
 	mt_outfile_abort(&o->timeline);
 }
 
+/* Write one report and move it into place, or remove the temporary: never half a file. */
 static int write_output(struct mt_outfile *out, bool has, const struct mt_writer *w,
 			const struct mt_report *r)
 {
-	const char *path;
+	char *name;
 	int err;
 
 	if (!has)
 		return 0;
-	path = out->path;
+	name = strdup(strcmp(out->path, "-") ? out->path : "stdout");
 	err = w->write(r, out->f);
-	if (err) {
-		mt_err("cannot write the %s report to %s: %s", w->name,
-		       strcmp(path, "-") ? path : "stdout", strerror(-err));
-		mt_outfile_abort(out);
-		return err;
-	}
-	path = strdup(out->path);
-	err = mt_outfile_commit(out);
 	if (err)
-		mt_err("cannot write the %s report to %s: %s", w->name,
-		       path && strcmp(path, "-") ? path : "stdout", strerror(-err));
-	free((char *)path);
+		mt_outfile_abort(out);
+	else
+		err = mt_outfile_commit(out);
+	if (err)
+		mt_err("cannot write the %s report to %s: %s", w->name, name ? name : "?",
+		       strerror(-err));
+	free(name);
 	return err;
 }
 
+/* Every output is attempted, even after one failed; 0 only if all were written. */
 static int write_outputs(struct outputs *o, const struct mt_report *r)
 {
-	int err = 0;
+	bool failed = false;
 
-	err |= write_output(&o->json, o->has_json, &mt_writer_json, r);
-	err |= write_output(&o->timeline, o->has_timeline, &mt_writer_timeline, r);
-	err |= write_output(&o->text, o->has_text, &mt_writer_text, r);
-	return err ? -EIO : 0;
+	failed |= write_output(&o->json, o->has_json, &mt_writer_json, r) != 0;
+	failed |= write_output(&o->timeline, o->has_timeline, &mt_writer_timeline, r) != 0;
+	failed |= write_output(&o->text, o->has_text, &mt_writer_text, r) != 0;
+	return failed ? -EIO : 0;
 }
 
 /* CLOCK_MONOTONIC time of a process start given in clock ticks after boot. */
@@ -148,8 +146,11 @@ static uint64_t start_time_ns(unsigned long long starttime)
 	return (uint64_t)((mono.tv_sec + mono.tv_nsec / 1e9 - (now_boot - started)) * 1e9);
 }
 
-/* Seed one running process (-p): its current memory is the starting point. */
-static int seed_running_process(struct mt_tracer *t, struct mt_report *r, int pid,
+/*
+ * Seed one running process (-p): its current memory is the starting point.
+ * *pid may name a thread: it is replaced by its process's tgid.
+ */
+static int seed_running_process(struct mt_tracer *t, struct mt_report *r, int *pid,
 				 struct mt_group *g, uint64_t now)
 {
 	struct mt_proc_status st;
@@ -158,25 +159,26 @@ static int seed_running_process(struct mt_tracer *t, struct mt_report *r, int pi
 	char *cmdline;
 	int err;
 
-	err = procfs_read_stat(pid, &stat);
+	err = procfs_read_stat(*pid, &stat);
 	if (!err)
-		err = procfs_read_status(pid, &st);
+		err = procfs_read_status(*pid, &st);
 	if (err == -ENOENT) {
-		mt_err("cannot attach to PID %d: no such process", pid);
+		mt_err("cannot attach to PID %d: no such process", *pid);
 		return err;
 	}
 	if (err) {
-		mt_err("cannot attach to PID %d: %s", pid, strerror(-err));
+		mt_err("cannot attach to PID %d: %s", *pid, strerror(-err));
 		return err;
 	}
 	if (procfs_is_kernel_thread(&stat)) {
-		mt_err("cannot attach to PID %d: it is a kernel thread (no user memory)", pid);
+		mt_err("cannot attach to PID %d: it is a kernel thread (no user memory)", *pid);
 		return -EINVAL;
 	}
 	if (!st.has_mm) {
-		mt_err("cannot attach to PID %d: it has exited (zombie)", pid);
+		mt_err("cannot attach to PID %d: it has exited (zombie)", *pid);
 		return -ESRCH;
 	}
+	*pid = st.tgid;
 	if (report_find_live(r, st.tgid))
 		return 0; /* listed twice, or a thread of a listed process */
 
@@ -215,14 +217,14 @@ static int seed_running_process(struct mt_tracer *t, struct mt_report *r, int pi
 	return 0;
 }
 
-static int seed_processes(struct mt_tracer *t, struct mt_report *r, const struct mt_options *opts,
+static int seed_processes(struct mt_tracer *t, struct mt_report *r, int *pids, int nr_pids,
 			  uint64_t now)
 {
 	struct mt_group g = {};
 	int i, err;
 
-	for (i = 0; i < opts->nr_pids; i++) {
-		err = seed_running_process(t, r, opts->pids[i], &g, now);
+	for (i = 0; i < nr_pids; i++) {
+		err = seed_running_process(t, r, &pids[i], &g, now);
 		if (err)
 			return err;
 	}
@@ -233,10 +235,31 @@ static int seed_processes(struct mt_tracer *t, struct mt_report *r, const struct
 	return mt_tracer__set_group(t, &g);
 }
 
+/* CMD's argv joined: its cmdline until the exec record brings the kernel's. */
+static char *join_command(char **argv)
+{
+	size_t len = 0;
+	char *line;
+
+	for (int i = 0; argv[i]; i++)
+		len += strlen(argv[i]) + 1;
+	line = malloc(len + 1);
+	if (!line)
+		return NULL;
+	line[0] = '\0';
+	for (int i = 0; argv[i]; i++) {
+		if (i)
+			strcat(line, " ");
+		strcat(line, argv[i]);
+	}
+	return line;
+}
+
 /* Seed the `--` child: it counts from its exec on, not memtrace's copy before it. */
 static int seed_child(struct mt_tracer *t, struct mt_report *r, pid_t pid, uint64_t now)
 {
 	struct mt_proc k = {};
+	char *cmdline;
 	int err;
 
 	k.tgid = pid;
@@ -245,8 +268,12 @@ static int seed_child(struct mt_tracer *t, struct mt_report *r, pid_t pid, uint6
 	k.start_ns = now;
 	k.rss.peak_ns = now;
 	snprintf(k.comm, sizeof(k.comm), "%s", "memtrace");
-	if (!report_add(r, &k, NULL))
+	cmdline = join_command(r->command);
+	if (!report_add(r, &k, cmdline)) {
+		free(cmdline);
 		return -ENOMEM;
+	}
+	free(cmdline);
 	err = mt_tracer__add_proc(t, &k);
 	if (err)
 		mt_err("cannot trace the command: %s", strerror(-err));
@@ -429,7 +456,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 		r->pids = &run->child.pid;
 		r->nr_pids = 1;
 	} else {
-		err = seed_processes(run->tracer, r, opts, r->start_ns);
+		err = seed_processes(run->tracer, r, opts->pids, opts->nr_pids, r->start_ns);
 	}
 	if (err || mt_tracer__attach(run->tracer))
 		goto fail;

@@ -31,7 +31,8 @@ BUILD_CMD="cd $ROOT && s=\$(date +%s%N) && for i in 1 2 3; do for f in src/*.c; 
 
 run_plain() { # name
 	case $1 in
-	faults) "$WL/faultloop" 256 8 ;;
+	faults) "$WL/faultloop" 64 64 ;;
+	fresh) "$WL/faultloop" 512 4 fresh ;;
 	forks) "$WL/forkloop" 2000 1 ;;
 	build) sh -c "$BUILD_CMD" ;;
 	esac
@@ -39,7 +40,8 @@ run_plain() { # name
 
 run_traced() { # name
 	case $1 in
-	faults) "$MT" -q -- "$WL/faultloop" 256 8 ;;
+	faults) "$MT" -q -- "$WL/faultloop" 64 64 ;;
+	fresh) "$MT" -q -- "$WL/faultloop" 512 4 fresh ;;
 	forks) "$MT" -q -- "$WL/forkloop" 2000 1 ;;
 	build) "$MT" -q -- sh -c "$BUILD_CMD" ;;
 	esac
@@ -106,7 +108,8 @@ echo "memtrace benchmark: $(uname -r), $(nproc) CPUs, $ROUNDS interleaved pairs"
 echo
 echo "| workload | pairs | untraced (median) | memtrace -- (median) | ratio (median of pairs) |"
 echo "|---|---|---|---|---|"
-overhead faults "page-fault loop (64 x 64 MiB)" "$ROUNDS"
+overhead faults "page faults, re-faulting 64 MiB x 64 (~1 us/fault)" "$ROUNDS"
+overhead fresh "page faults, first touch 4 x 512 MiB (~2 us/fault)" "$ROUNDS"
 overhead forks "fork + exit loop (2000 x 1 MiB)" "$ROUNDS"
 overhead build "real build (gcc -O2, src/*.c x 3)" $(((ROUNDS + 2) / 3))
 echo
