@@ -39,9 +39,18 @@ static __always_inline __u64 resident(const __u64 c[MT_NR_COUNTERS])
 	return c[MT_FILE] + c[MT_ANON] + c[MT_SHMEM];
 }
 
+/* The entry of a traced process; NULL for the (many) untraced ones. */
 static __always_inline struct mt_proc_entry *lookup_proc(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&procs, &tgid);
+	struct mt_proc_entry *e;
+	__u32 *slot;
+
+	slot = bpf_map_lookup_elem(&proc_slot, &tgid);
+	if (!slot || !*slot)
+		return NULL;
+	e = bpf_map_lookup_elem(&procs, slot);
+	/* a slot freed and reused under a racing event names another process */
+	return e && e->proc.tgid == tgid ? e : NULL;
 }
 
 /*

@@ -39,15 +39,35 @@ static __always_inline void emit_proc_event(__u32 type, struct task_struct *task
 	submit_lazily(e);
 }
 
+/* Take a free entry for tgid and publish it; NULL (counted) when none is left. */
+static __always_inline struct mt_proc_entry *claim_slot(__u32 tgid, __u32 *slot)
+{
+	struct mt_proc_entry *e;
+	__u32 *published;
+
+	published = bpf_map_lookup_elem(&proc_slot, &tgid);
+	if (!published || bpf_map_pop_elem(&free_slots, slot)) {
+		__sync_fetch_and_add(&stats.untracked_procs, 1);
+		return NULL;
+	}
+	e = bpf_map_lookup_elem(&procs, slot);
+	if (!e) {
+		__sync_fetch_and_add(&stats.untracked_procs, 1);
+		return NULL;
+	}
+	return e;
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct mt_proc_entry init = {};
+	struct mt_proc_entry init = {}, *e;
 	struct mt_proc *p = &init.proc;
 	__s64 delta[MT_NR_COUNTERS];
 	__u64 now = bpf_ktime_get_ns();
-	__u32 tgid = child->tgid;
+	__u32 tgid = child->tgid, slot;
 	struct mm_struct *mm = child->mm;
+	__u32 *published;
 	int i;
 
 	if (!cfg_follow_children || child->pid != tgid) /* a new thread, not a process */
@@ -75,10 +95,14 @@ int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_stru
 			p->peak_counters[i] = p->counters[i];
 		mt_track_init(&p->rss, resident(p->counters), now);
 	}
-	if (bpf_map_update_elem(&procs, &tgid, &init, BPF_NOEXIST)) {
-		__sync_fetch_and_add(&stats.untracked_procs, 1);
+	e = claim_slot(tgid, &slot);
+	if (!e)
 		return 0;
-	}
+	/* fill the entry, then publish it (a leftover of a reused pid is swept by userspace) */
+	e->proc = init.proc;
+	published = bpf_map_lookup_elem(&proc_slot, &tgid);
+	if (published)
+		*published = slot;
 	emit_proc_event(MT_EV_FORK, child, parent->tgid, now, 0);
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		delta[i] = p->counters[i];
@@ -116,6 +140,20 @@ static __always_inline __s32 wait_status(struct task_struct *task)
 	if (signal->flags & MT_SIGNAL_GROUP_EXIT)
 		return signal->group_exit_code;
 	return task->exit_code;
+}
+
+/* The process is reported: unpublish its entry and give the slot back. */
+static __always_inline void release_slot(struct mt_proc_entry *e, __u32 tgid)
+{
+	__u32 *published = bpf_map_lookup_elem(&proc_slot, &tgid);
+	__u32 slot;
+
+	if (!published)
+		return;
+	slot = *published;
+	*published = 0;
+	e->proc.tgid = 0;
+	bpf_map_push_elem(&free_slots, &slot, 0);
 }
 
 /*
@@ -174,6 +212,6 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
 	ev->hdr.time_ns = now;
 	ev->proc = e->proc;
 	submit_lazily(ev);
-	bpf_map_delete_elem(&procs, &tgid);
+	release_slot(e, tgid);
 	return 0;
 }

@@ -7,9 +7,11 @@
 #define MT_DEFINE_GLOBALS
 #include "maps.bpf.h"
 
-MT_PROCS_MAP procs SEC(".maps");   /* traced processes, by tgid */
-MT_GROUP_MAP group SEC(".maps");   /* their sum */
-MT_EVENTS_MAP events SEC(".maps"); /* lifecycle events and timeline rows */
+MT_PROC_SLOT_MAP proc_slot SEC(".maps"); /* tgid -> index in procs; 0: not traced */
+MT_PROCS_MAP procs SEC(".maps");	  /* traced processes; index 0 unused */
+MT_FREE_SLOTS_MAP free_slots SEC(".maps"); /* unused indices of procs */
+MT_GROUP_MAP group SEC(".maps");	  /* their sum */
+MT_EVENTS_MAP events SEC(".maps");	  /* lifecycle events and timeline rows */
 
 const volatile __u32 cfg_page_shift = 12;
 const volatile __u32 cfg_follow_children = 1; /* add forked children to `procs` */

@@ -11,19 +11,43 @@
 #include <bpf/bpf_helpers.h>
 #include "memtrace.h"
 
-/* Sizes that userspace overrides before load (bpf_map__set_max_entries). */
+/*
+ * Sizes that userspace overrides before load (bpf_map__set_max_entries):
+ * proc_slot gets one entry per possible pid (/proc/sys/kernel/pid_max).
+ */
 #define MT_DEFAULT_MAX_PROCS 16384
+#define MT_DEFAULT_PID_MAX 32768
 #define MT_DEFAULT_RINGBUF_BYTES (8u << 20)
 
 /* Wake the consumer only once this much is pending (see submit_lazily()). */
 #define MT_WAKEUP_BYTES (256u << 10)
 
+/*
+ * Which processes are traced, and their entries. Every rss_stat event on the
+ * host asks "is this tgid traced?": an array indexed by tgid answers with an
+ * inlined load (~5 ns) where a hash lookup took ~30 ns. proc_slot[tgid] is the
+ * index of the process's entry in procs (0: not traced); free_slots holds the
+ * unused indices (userspace fills it at start).
+ */
+#define MT_PROC_SLOT_MAP                                                                           \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                                  \
+		__uint(max_entries, MT_DEFAULT_PID_MAX);                                           \
+		__type(key, __u32);                                                                \
+		__type(value, __u32);                                                              \
+	}
 #define MT_PROCS_MAP                                                                               \
 	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
-		__uint(max_entries, MT_DEFAULT_MAX_PROCS);                                         \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                                  \
+		__uint(max_entries, MT_DEFAULT_MAX_PROCS + 1);                                     \
 		__type(key, __u32);                                                                \
 		__type(value, struct mt_proc_entry);                                               \
+	}
+#define MT_FREE_SLOTS_MAP                                                                          \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_QUEUE);                                                  \
+		__uint(max_entries, MT_DEFAULT_MAX_PROCS);                                         \
+		__type(value, __u32);                                                              \
 	}
 #define MT_GROUP_MAP                                                                               \
 	struct {                                                                                   \
@@ -39,7 +63,9 @@
 	}
 
 #ifndef MT_DEFINE_GLOBALS
+extern MT_PROC_SLOT_MAP proc_slot SEC(".maps");
 extern MT_PROCS_MAP procs SEC(".maps");
+extern MT_FREE_SLOTS_MAP free_slots SEC(".maps");
 extern MT_GROUP_MAP group SEC(".maps");
 extern MT_EVENTS_MAP events SEC(".maps");
 extern const volatile __u32 cfg_page_shift;

@@ -32,6 +32,7 @@ struct mt_tracer {
 	struct ring_buffer *rb;
 	mt_event_fn fn;
 	void *ctx;
+	__u32 max_procs;
 };
 
 /* What each program needs from the kernel, for error messages. */
@@ -94,6 +95,32 @@ static int check_kernel(const struct mt_tracer_config *cfg)
 	return err;
 }
 
+/* Every pid indexes proc_slot: size it to the largest pid the kernel hands out. */
+static __u32 read_pid_max(void)
+{
+	unsigned long v = 0;
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v >= 1024 && v <= (1ul << 22) ? v : 1u << 22; /* PID_MAX_LIMIT */
+}
+
+/* Slot 0 means "not traced"; slots 1..max_procs start free. */
+static int fill_free_slots(struct mt_tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.free_slots);
+
+	for (__u32 slot = 1; slot <= t->max_procs; slot++) {
+		if (bpf_map_update_elem(fd, NULL, &slot, 0))
+			return -errno;
+	}
+	return 0;
+}
+
 static int on_ringbuf_record(void *ctx, void *data, size_t size)
 {
 	struct mt_tracer *t = ctx;
@@ -128,13 +155,21 @@ struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_f
 	t->skel->rodata->cfg_page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
 	t->skel->rodata->cfg_follow_children = cfg->follow_children;
 	t->skel->rodata->cfg_resolution = cfg->resolution;
-	bpf_map__set_max_entries(t->skel->maps.procs, cfg->max_procs);
+	t->max_procs = cfg->max_procs;
+	bpf_map__set_max_entries(t->skel->maps.procs, cfg->max_procs + 1);
+	bpf_map__set_max_entries(t->skel->maps.free_slots, cfg->max_procs);
+	bpf_map__set_max_entries(t->skel->maps.proc_slot, read_pid_max());
 
 	err = memtrace_bpf__load(t->skel);
 	if (err) {
 		mt_err("cannot load the BPF programs: %s%s", strerror(-err),
 		       err == -EPERM ? " (memtrace needs root, or CAP_BPF and CAP_PERFMON)" :
 				       " (run with -v for libbpf's log)");
+		goto fail;
+	}
+	err = fill_free_slots(t);
+	if (err) {
+		mt_err("cannot set up the process map: %s", strerror(-err));
 		goto fail;
 	}
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ringbuf_record, t, NULL);
@@ -184,11 +219,28 @@ void mt_tracer__destroy(struct mt_tracer *t)
 int mt_tracer__add_proc(struct mt_tracer *t, const struct mt_proc *p)
 {
 	struct mt_proc_entry entry = { .proc = *p };
-	__u32 key = p->tgid;
+	__u32 tgid = p->tgid, slot;
 
-	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.procs), &key, &entry, BPF_NOEXIST))
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.free_slots), NULL, &slot))
+		return -ENOSPC;
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.procs), &slot, &entry, 0) ||
+	    bpf_map_update_elem(bpf_map__fd(t->skel->maps.proc_slot), &tgid, &slot, 0))
 		return -errno;
 	return 0;
+}
+
+/* An exited process whose exit record was lost is reported: free its slot. */
+static void release_slot(struct mt_tracer *t, __u32 slot, __u32 tgid)
+{
+	struct mt_proc_entry empty = {};
+	__u32 published = 0, zero = 0;
+	int slot_fd = bpf_map__fd(t->skel->maps.proc_slot);
+
+	/* the pid may already name a new process, with a slot of its own */
+	if (!bpf_map_lookup_elem(slot_fd, &tgid, &published) && published == slot)
+		bpf_map_update_elem(slot_fd, &tgid, &zero, 0);
+	bpf_map_update_elem(bpf_map__fd(t->skel->maps.procs), &slot, &empty, 0);
+	bpf_map_update_elem(bpf_map__fd(t->skel->maps.free_slots), NULL, &slot, 0);
 }
 
 int mt_tracer__set_group(struct mt_tracer *t, const struct mt_group *g)
@@ -234,25 +286,39 @@ void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s)
 		__atomic_load_n(&t->skel->bss->stats.untracked_procs, __ATOMIC_RELAXED);
 }
 
+#define BATCH 512
+
 int mt_tracer__for_each_proc(struct mt_tracer *t, bool take_exited,
 			     int (*fn)(void *ctx, const struct mt_proc *p), void *ctx)
 {
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_F_LOCK);
 	int fd = bpf_map__fd(t->skel->maps.procs);
-	struct mt_proc_entry entry;
-	__u32 key, next;
-	__u32 *prev = NULL;
-	int err;
+	struct mt_proc_entry *entries;
+	__u32 keys[BATCH], batch, *in = NULL, count, i;
+	int err = 0;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem_flags(fd, &key, &entry, BPF_F_LOCK))
-			continue; /* deleted meanwhile: its exit record is on its way */
-		err = fn(ctx, &entry.proc);
-		if (err)
-			return err;
-		if (take_exited && (entry.proc.flags & MT_PROC_EXITED))
-			bpf_map_delete_elem(fd, &key);
+	entries = calloc(BATCH, sizeof(*entries));
+	if (!entries)
+		return -ENOMEM;
+	/* one syscall per BATCH entries: the array is read every tick */
+	for (bool done = false; !done && !err;) {
+		count = BATCH;
+		if (bpf_map_lookup_batch(fd, in, &batch, keys, entries, &count, &opts)) {
+			if (errno != ENOENT) {
+				err = -errno;
+				break;
+			}
+			done = true; /* ENOENT: this was the last batch */
+		}
+		in = &batch;
+		for (i = 0; i < count && !err; i++) {
+			if (!entries[i].proc.tgid)
+				continue; /* a free slot */
+			err = fn(ctx, &entries[i].proc);
+			if (!err && take_exited && (entries[i].proc.flags & MT_PROC_EXITED))
+				release_slot(t, keys[i], entries[i].proc.tgid);
+		}
 	}
-	return 0;
+	free(entries);
+	return err;
 }

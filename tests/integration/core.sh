@@ -224,3 +224,14 @@ test_json_to_stdout() {
 	jq -e . out.json > /dev/null || fail "stdout is not one JSON document: $(head -c 200 out.json)"
 	grep -q 'peak' err.txt || fail "no live line on stderr"
 }
+
+# nothing lost silently: processes beyond --max-procs are counted in every output
+test_map_full_is_counted() {
+	require_bpf
+	# 1 + 20 processes alive at once, 16 slots: 5 cannot be tracked
+	"$MEMTRACE" -i 0 --max-procs 16 --json r.json -- "$WL/forktree" 20 1 > report.txt
+	assert_eq "untracked processes" "$(jqf .drops.untracked_processes r.json)" 5
+	assert_eq "lost events" "$(jqf .lost_events r.json)" 5
+	assert_eq "traced processes" "$(jqf '.processes | length' r.json)" 16
+	grep -q "lost events 5" report.txt || fail "text report does not show the loss: $(cat report.txt)"
+}
