@@ -70,9 +70,10 @@ struct mt_proc {
 };
 
 /*
- * Value of the `procs` map, keyed by tgid. The lock sits outside struct
- * mt_proc because the verifier forbids copying a bpf_spin_lock: this way the
- * exit event can carry a plain copy of the process.
+ * Value of the `procs` array (found through proc_slot[tgid]). The lock sits
+ * outside struct mt_proc because the verifier forbids copying a
+ * bpf_spin_lock: this way the exit event can carry a plain copy. A free
+ * entry has tgid 0.
  */
 struct mt_proc_entry {
 	struct bpf_spin_lock lock; /* guards proc.counters, proc.peak_counters, proc.rss */

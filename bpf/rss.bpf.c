@@ -3,11 +3,11 @@
  * rss.bpf.c - resident memory: kmem:rss_stat, every change of an mm's
  * counters.
  *
- * Both are BTF tracepoints: they attach without tracefs, and tp_btf/rss_stat
- * skips the percpu_counter_sum() that the classic trace event computes, under
- * a spinlock and over every CPU, for every process on the host (1.03x against
+ * A BTF tracepoint: it attaches without tracefs, and skips the
+ * percpu_counter_sum() that the classic trace event computes, under a
+ * spinlock and over every CPU, for every process on the host (1.03x against
  * 1.09x on the fault loop of KERNEL_FACTS.md). An untraced process costs one
- * hash lookup.
+ * array load (lookup_proc()).
  */
 #include "common.bpf.h"
 
