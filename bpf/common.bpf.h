@@ -132,29 +132,33 @@ static __always_inline void group_add(const __s64 delta[MT_NR_COUNTERS], __s64 d
 	emit_rows(0, &v, now);
 }
 
+#define MT_ALL_COUNTERS ((1u << MT_NR_COUNTERS) - 1)
+
 /*
- * Set a process's counters and virtual size to what its mm holds now, track
- * its peak, and pass the change on to the group. The unlocked comparison
- * first is the fast path: the folded counters move once per 32-page batch, so
- * most events change nothing.
+ * Set the counters selected by `mask` and the virtual size to what the mm
+ * holds now, track the peak, and pass the change on to the group. The
+ * unlocked comparison first is the fast path: the folded counters move once
+ * per 32-page batch, so most events change nothing.
  */
 static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[MT_NR_COUNTERS],
-					__u64 vm)
+					__u32 mask, __u64 vm)
 {
 	struct mt_proc *p = &e->proc;
-	__s64 delta[MT_NR_COUNTERS], delta_vm;
+	__s64 delta[MT_NR_COUNTERS] = {}, delta_vm;
 	struct row_values v = {};
-	int new_peak, i;
+	int new_peak, changed = vm != p->vm, i;
 	__u64 now;
 
-	if (c[MT_FILE] == p->counters[MT_FILE] && c[MT_ANON] == p->counters[MT_ANON] &&
-	    c[MT_SWAP] == p->counters[MT_SWAP] && c[MT_SHMEM] == p->counters[MT_SHMEM] &&
-	    vm == p->vm)
+	for (i = 0; i < MT_NR_COUNTERS; i++)
+		changed |= (mask & (1u << i)) && c[i] != p->counters[i];
+	if (!changed)
 		return;
 
 	now = bpf_ktime_get_ns(); /* not before the fast path: it costs ~25 ns here */
 	bpf_spin_lock(&e->lock);
 	for (i = 0; i < MT_NR_COUNTERS; i++) {
+		if (!(mask & (1u << i)))
+			continue;
 		delta[i] = c[i] - p->counters[i];
 		p->counters[i] = c[i];
 	}
@@ -162,10 +166,10 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 	p->vm = vm;
 	if (vm > p->peak_vm)
 		p->peak_vm = vm;
-	v.rows = mt_track_update(&p->rss, resident(c), now, cfg_resolution, &new_peak);
+	v.rows = mt_track_update(&p->rss, resident(p->counters), now, cfg_resolution, &new_peak);
 	if (new_peak) {
 		for (i = 0; i < MT_NR_COUNTERS; i++)
-			p->peak_counters[i] = c[i];
+			p->peak_counters[i] = p->counters[i];
 	}
 	v.rss = p->rss.rss;
 	v.peak = p->rss.peak;
@@ -177,13 +181,34 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 	group_add(delta, delta_vm, now);
 }
 
+/*
+ * The entry that accounts `mm` for process `tgid`, or NULL. An event for an
+ * mm other than the one the entry accounts is ignored: the `--` child's
+ * pre-exec copy of memtrace, a vfork child's borrowed mm, the next image
+ * during exec (sched_process_exec switches over), the old one torn down
+ * after. A process found running (-p) learns its mm at its own first event.
+ */
+static __always_inline struct mt_proc_entry *entry_for_mm(struct task_struct *task,
+							  struct mm_struct *mm, __u32 tgid)
+{
+	struct mt_proc_entry *e = lookup_proc(tgid);
+
+	if (!e || e->proc.mm == (__u64)mm)
+		return e;
+	if (!(e->proc.flags & MT_PROC_ADOPT_MM) || task->mm != mm)
+		return NULL;
+	e->proc.mm = (__u64)mm;
+	e->proc.flags &= ~MT_PROC_ADOPT_MM;
+	return e;
+}
+
 /* proc_update() from the mm itself: counters and total_vm read now. */
 static __always_inline void proc_update_from_mm(struct mt_proc_entry *e, struct mm_struct *mm)
 {
 	__u64 c[MT_NR_COUNTERS];
 
 	read_counters(mm, c);
-	proc_update(e, c, pages_to_bytes(mm->total_vm));
+	proc_update(e, c, MT_ALL_COUNTERS, pages_to_bytes(mm->total_vm));
 }
 
 /*

@@ -12,10 +12,12 @@ MT_PROCS_MAP procs SEC(".maps");	  /* traced processes; index 0 unused */
 MT_FREE_SLOTS_MAP free_slots SEC(".maps"); /* unused indices of procs */
 MT_GROUP_MAP group SEC(".maps");	  /* their sum */
 MT_EVENTS_MAP events SEC(".maps");	  /* lifecycle events and timeline rows */
+MT_EXACT_STASH_MAP exact_stash SEC(".maps"); /* --exact: classic event -> BTF program */
 
 const volatile __u32 cfg_page_shift = 12;
 const volatile __u32 cfg_follow_children = 1; /* add forked children to `procs` */
 const volatile __u64 cfg_resolution = 0;      /* timeline resolution in bytes; 0: no timeline */
+const volatile __u32 cfg_exact = 0;	      /* exact values from the classic event */
 
 struct mt_stats stats = {};
 

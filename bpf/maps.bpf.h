@@ -56,6 +56,13 @@
 		__type(key, __u32);                                                                \
 		__type(value, struct mt_group_entry);                                              \
 	}
+#define MT_EXACT_STASH_MAP                                                                         \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                           \
+		__uint(max_entries, 1);                                                            \
+		__type(key, __u32);                                                                \
+		__type(value, struct mt_exact_stash);                                              \
+	}
 #define MT_EVENTS_MAP                                                                              \
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_RINGBUF);                                                \
@@ -68,9 +75,11 @@ extern MT_PROCS_MAP procs SEC(".maps");
 extern MT_FREE_SLOTS_MAP free_slots SEC(".maps");
 extern MT_GROUP_MAP group SEC(".maps");
 extern MT_EVENTS_MAP events SEC(".maps");
+extern MT_EXACT_STASH_MAP exact_stash SEC(".maps");
 extern const volatile __u32 cfg_page_shift;
 extern const volatile __u32 cfg_follow_children;
 extern const volatile __u64 cfg_resolution;
+extern const volatile __u32 cfg_exact;
 extern struct mt_stats stats;
 #endif
 

@@ -100,6 +100,14 @@ struct mt_group_entry {
 struct mt_stats {
 	__u64 ringbuf_drops;   /* ring buffer full: a record was lost */
 	__u64 untracked_procs; /* a new descendant could not be added to `procs` (map full) */
+	__u64 exact_misses;    /* --exact: a change without its exact value (folded value used) */
+};
+
+/* --exact: the classic rss_stat event's value, handed to the BTF program (per CPU). */
+struct mt_exact_stash {
+	__u32 valid;
+	__s32 member;
+	__s64 size; /* bytes */
 };
 
 enum mt_event_type {

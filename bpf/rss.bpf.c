@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * rss.bpf.c - resident memory: kmem:rss_stat, every change of an mm's
- * counters.
+ * counters, as a BTF tracepoint (default) or as the classic trace event
+ * (--exact).
  *
  * A BTF tracepoint: it attaches without tracefs, and skips the
  * percpu_counter_sum() that the classic trace event computes, under a
@@ -27,32 +28,70 @@ static __always_inline __u32 mm_owner_tgid(struct task_struct *task, struct mm_s
 	return owner ? owner->tgid : 0;
 }
 
+/*
+ * --exact: the classic trace event runs first for the same counter change
+ * (loader.c attaches it first, and tracepoint probes run in the order they
+ * were registered) and leaves the exact value here, on this CPU, for
+ * on_rss_stat to take. It cannot do the accounting itself: classic
+ * tracepoint programs may not take a bpf_spin_lock, and it has no mm pointer.
+ */
+static __always_inline int take_exact(int member, __u64 *bytes)
+{
+	struct mt_exact_stash *stash;
+	__u32 zero = 0;
+
+	stash = bpf_map_lookup_elem(&exact_stash, &zero);
+	if (!stash || !stash->valid || stash->member != member) {
+		__sync_fetch_and_add(&stats.exact_misses, 1);
+		return 0;
+	}
+	stash->valid = 0;
+	*bytes = stash->size > 0 ? stash->size : 0;
+	return 1;
+}
+
 SEC("tp_btf/rss_stat")
 int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct mt_proc_entry *e;
+	__u64 c[MT_NR_COUNTERS];
 	__u32 tgid;
 
 	tgid = mm_owner_tgid(task, mm);
 	if (!tgid)
 		return 0;
-	e = lookup_proc(tgid);
+	e = entry_for_mm(task, mm, tgid);
 	if (!e)
 		return 0;
-
-	if (e->proc.mm != (__u64)mm) {
-		/*
-		 * Not the mm this entry accounts: the `--` child's pre-exec copy of
-		 * memtrace, a vfork child's borrowed mm, the next image during exec
-		 * (sched_process_exec switches over), or the old one torn down after.
-		 * A process found running (-p) learns its mm at its own first event.
-		 */
-		if (!(e->proc.flags & MT_PROC_ADOPT_MM) || task->mm != mm)
-			return 0;
-		e->proc.mm = (__u64)mm;
-		e->proc.flags &= ~MT_PROC_ADOPT_MM;
+	read_counters(mm, c);
+	if (cfg_exact && member >= 0 && member < MT_NR_COUNTERS &&
+	    take_exact(member, &c[member & (MT_NR_COUNTERS - 1)])) {
+		/* the exact value of the member that changed; the others keep theirs */
+		proc_update(e, c, 1u << member, pages_to_bytes(mm->total_vm));
+		return 0;
 	}
-	proc_update_from_mm(e, mm);
+	proc_update(e, c, MT_ALL_COUNTERS, pages_to_bytes(mm->total_vm));
+	return 0;
+}
+
+/*
+ * --exact: kmem:rss_stat as the classic trace event, whose `size` the kernel
+ * computes with percpu_counter_sum_positive(): exact to the page, at the
+ * cost of a spinlock and a walk over every CPU for every counter change of
+ * every process on the host while attached, and it needs tracefs.
+ */
+SEC("tp/kmem/rss_stat")
+int on_rss_stat_exact(struct trace_event_raw_rss_stat *ctx)
+{
+	struct mt_exact_stash *stash;
+	__u32 zero = 0;
+
+	stash = bpf_map_lookup_elem(&exact_stash, &zero);
+	if (!stash)
+		return 0;
+	stash->member = ctx->member;
+	stash->size = ctx->size;
+	stash->valid = 1;
 	return 0;
 }

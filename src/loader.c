@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -66,6 +67,34 @@ static bool has_tracepoint(const struct btf *vmlinux, const char *btf_name)
 	return btf__find_by_name_kind(vmlinux, typedef_name, BTF_KIND_TYPEDEF) > 0;
 }
 
+/*
+ * The classic event (--exact) attaches through tracefs, which a fresh machine
+ * or a container may not have mounted: mount it where libbpf looks.
+ */
+static int ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", F_OK))
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		mt_err("--exact needs tracefs: cannot mount it on /sys/kernel/tracing: %s",
+		       strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static bool has_classic_event(const char *group, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s/id", group, name);
+	if (!access(path, R_OK))
+		return true;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s/%s/id", group, name);
+	return !access(path, R_OK);
+}
+
 static int check_kernel(const struct mt_tracer_config *cfg)
 {
 	struct btf *vmlinux;
@@ -92,7 +121,17 @@ static int check_kernel(const struct mt_tracer_config *cfg)
 		}
 	}
 	btf__free(vmlinux);
-	return err;
+	if (err || !cfg->exact)
+		return err;
+	err = ensure_tracefs();
+	if (err)
+		return err;
+	if ((cfg->fail_tracepoint && !strcmp(cfg->fail_tracepoint, "kmem:rss_stat")) ||
+	    !has_classic_event("kmem", "rss_stat")) {
+		mt_err("this kernel lacks the trace event kmem:rss_stat (needed for --exact)");
+		return -ENOENT;
+	}
+	return 0;
 }
 
 /* Every pid indexes proc_slot: size it to the largest pid the kernel hands out. */
@@ -155,6 +194,8 @@ struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_f
 	t->skel->rodata->cfg_page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
 	t->skel->rodata->cfg_follow_children = cfg->follow_children;
 	t->skel->rodata->cfg_resolution = cfg->resolution;
+	t->skel->rodata->cfg_exact = cfg->exact;
+	bpf_program__set_autoload(t->skel->progs.on_rss_stat_exact, cfg->exact);
 	t->max_procs = cfg->max_procs;
 	bpf_map__set_max_entries(t->skel->maps.procs, cfg->max_procs + 1);
 	bpf_map__set_max_entries(t->skel->maps.free_slots, cfg->max_procs);
@@ -192,10 +233,18 @@ int mt_tracer__attach(struct mt_tracer *t)
 	struct bpf_link **link;
 	int i, err;
 
-	/* the skeleton's own table: each link lands where memtrace_bpf__destroy() frees it */
-	for (i = 0; i < s->prog_cnt; i++) {
-		prog = *s->progs[i].prog;
-		link = s->progs[i].link;
+	/*
+	 * The skeleton's own table: each link lands where memtrace_bpf__destroy()
+	 * frees it. Two passes: the classic event (--exact) first, because probes
+	 * on one tracepoint run in the order they were registered, and
+	 * on_rss_stat reads what on_rss_stat_exact left for the same change.
+	 */
+	for (i = 0; i < 2 * s->prog_cnt; i++) {
+		prog = *s->progs[i % s->prog_cnt].prog;
+		link = s->progs[i % s->prog_cnt].link;
+		if (!bpf_program__autoload(prog) ||
+		    (i < s->prog_cnt) != (bpf_program__type(prog) == BPF_PROG_TYPE_TRACEPOINT))
+			continue; /* not loaded in this mode, or not in this pass */
 		*link = bpf_program__attach(prog);
 		if (!*link) {
 			err = -errno;
@@ -284,6 +333,7 @@ void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s)
 	s->ringbuf_drops = __atomic_load_n(&t->skel->bss->stats.ringbuf_drops, __ATOMIC_RELAXED);
 	s->untracked_procs =
 		__atomic_load_n(&t->skel->bss->stats.untracked_procs, __ATOMIC_RELAXED);
+	s->exact_misses = __atomic_load_n(&t->skel->bss->stats.exact_misses, __ATOMIC_RELAXED);
 }
 
 #define BATCH 512

@@ -437,6 +437,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 	struct mt_report *r = run->report;
 	struct mt_tracer_config cfg = {
 		.follow_children = opts->mode == MT_MODE_COMMAND || opts->children,
+		.exact = opts->exact,
 		.resolution = opts->timeline_path ? opts->resolution : 0,
 		.max_procs = opts->max_procs,
 		.verbose = opts->verbose,

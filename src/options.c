@@ -25,6 +25,7 @@ enum {
 	OPT_CHILDREN,
 	OPT_MAX_PROCS,
 	OPT_FAIL_TRACEPOINT,
+	OPT_EXACT,
 };
 
 static const struct option long_options[] = {
@@ -39,6 +40,7 @@ static const struct option long_options[] = {
 	{ "resolution", required_argument, NULL, OPT_RESOLUTION },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
+	{ "exact", no_argument, NULL, OPT_EXACT },
 	{ "fail-tracepoint", required_argument, NULL, OPT_FAIL_TRACEPOINT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -62,6 +64,8 @@ static void usage(FILE *f)
 	      "      --resolution BYTES timeline row when RSS moved this much (default 1M)\n"
 	      "      --user NAME        run CMD as NAME (default: SUDO_UID/SUDO_GID under sudo)\n"
 	      "      --max-procs N      track at most N processes at once (default 16384)\n"
+	      "      --exact            counters exact to the page (classic kmem:rss_stat\n"
+	      "                         event: costlier, host-wide; mounts tracefs)\n"
 	      "  -v, --verbose          show libbpf's messages\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          print the version\n"
@@ -155,6 +159,7 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 					      &opts->max_procs);
 			break;
 		case OPT_FAIL_TRACEPOINT: opts->fail_tracepoint = optarg; break;
+		case OPT_EXACT: opts->exact = true; break;
 		case 'h': usage(stdout); return 1;
 		case 'V': printf("memtrace %s\n", MEMTRACE_VERSION); return 1;
 		case ':':

@@ -24,6 +24,7 @@ struct mt_options {
 	double interval; /* -i seconds; 0: no live line */
 	bool quiet;
 	bool verbose;
+	bool exact; /* exact per-CPU sums from the classic rss_stat event */
 	const char *json_path;
 	const char *timeline_path;
 	uint64_t resolution; /* timeline resolution in bytes */

@@ -94,6 +94,8 @@ static json_object *report_json(const struct mt_report *r)
 	add(drops, "ringbuf_full", u64(r->stats.ringbuf_drops));
 	add(drops, "untracked_processes", u64(r->stats.untracked_procs));
 	add(o, "drops", drops);
+	/* --exact: changes whose exact value was missing, so the folded one was used */
+	add(o, "exact_fallbacks", u64(r->stats.exact_misses));
 	add(o, "peak_rss_bytes", u64(g->rss.peak));
 	add(o, "peak_time_s", seconds(r, g->rss.peak_ns));
 	add(o, "peak_anon_bytes", u64(g->peak_counters[MT_ANON]));

@@ -53,6 +53,9 @@ static void print_totals(const struct mt_report *r, FILE *f)
 			(unsigned long long)r->stats.ringbuf_drops,
 			(unsigned long long)r->stats.untracked_procs);
 	fputc('\n', f);
+	if (r->stats.exact_misses)
+		fprintf(f, "exact fallbacks %llu (counter changes taken as folded, not exact)\n",
+			(unsigned long long)r->stats.exact_misses);
 }
 
 static void print_process(const struct mt_report *r, const struct mt_process *p, FILE *f)

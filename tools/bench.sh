@@ -29,46 +29,49 @@ elapsed_of() { sed -n 's/^elapsed_ns=//p' | tail -n 1; }
 # the real build: compile memtrace's userspace sources, timed from inside the traced command
 BUILD_CMD="cd $ROOT && s=\$(date +%s%N) && for i in 1 2 3; do for f in src/*.c; do gcc -O2 -std=gnu11 -D_GNU_SOURCE -I.output -Ibpf -Isrc -c \$f -o /dev/null; done; done && echo elapsed_ns=\$((\$(date +%s%N) - s))"
 
+# the workloads, by name
+workload() {
+	case $1 in
+	faults) echo "$WL/faultloop 64 64" ;;
+	fresh) echo "$WL/faultloop 512 4 fresh" ;;
+	forks) echo "$WL/forkloop 2000 1" ;;
+	esac
+}
+
 run_plain() { # name
-	case $1 in
-	faults) "$WL/faultloop" 64 64 ;;
-	fresh) "$WL/faultloop" 512 4 fresh ;;
-	forks) "$WL/forkloop" 2000 1 ;;
-	build) sh -c "$BUILD_CMD" ;;
-	esac
+	if [ "$1" = build ]; then sh -c "$BUILD_CMD"; else $(workload "$1"); fi
 }
 
-run_traced() { # name
-	case $1 in
-	faults) "$MT" -q -- "$WL/faultloop" 64 64 ;;
-	fresh) "$MT" -q -- "$WL/faultloop" 512 4 fresh ;;
-	forks) "$MT" -q -- "$WL/forkloop" 2000 1 ;;
-	build) "$MT" -q -- sh -c "$BUILD_CMD" ;;
-	esac
+run_traced() { # name [memtrace options]
+	local name=$1
+	shift
+	if [ "$name" = build ]; then "$MT" -q "$@" -- sh -c "$BUILD_CMD"; else "$MT" -q "$@" -- $(workload "$name"); fi
 }
 
-overhead() { # name label rounds
-	local name=$1 label=$2 rounds=$3 i a b
-	: > "$OUT/$name.plain"
-	: > "$OUT/$name.traced"
-	: > "$OUT/$name.ratio"
+overhead() { # name label rounds [memtrace options]
+	local name=$1 label=$2 rounds=$3 i a b key
+	shift 3
+	key=$name$(printf '%s' "$*" | tr -c 'a-z0-9' '-') # results of each variant apart
+	: > "$OUT/$key.plain"
+	: > "$OUT/$key.traced"
+	: > "$OUT/$key.ratio"
 	run_plain "$name" > /dev/null # warm-up: first touch of memory, page cache
 	for i in $(seq "$rounds"); do
 		if [ $((i % 2)) -eq 0 ]; then
 			a=$(run_plain "$name" | elapsed_of)
-			b=$(run_traced "$name" | elapsed_of)
+			b=$(run_traced "$name" "$@" | elapsed_of)
 		else
-			b=$(run_traced "$name" | elapsed_of)
+			b=$(run_traced "$name" "$@" | elapsed_of)
 			a=$(run_plain "$name" | elapsed_of)
 		fi
-		echo "$a" >> "$OUT/$name.plain"
-		echo "$b" >> "$OUT/$name.traced"
-		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f\n", b / a }' >> "$OUT/$name.ratio"
+		echo "$a" >> "$OUT/$key.plain"
+		echo "$b" >> "$OUT/$key.traced"
+		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f\n", b / a }' >> "$OUT/$key.ratio"
 	done
 	printf '| %s | %d | %.3f s | %.3f s | %.3f |\n' "$label" "$rounds" \
-		"$(median < "$OUT/$name.plain" | awk '{ print $1 / 1e9 }')" \
-		"$(median < "$OUT/$name.traced" | awk '{ print $1 / 1e9 }')" \
-		"$(median < "$OUT/$name.ratio")"
+		"$(median < "$OUT/$key.plain" | awk '{ print $1 / 1e9 }')" \
+		"$(median < "$OUT/$key.traced" | awk '{ print $1 / 1e9 }')" \
+		"$(median < "$OUT/$key.ratio")"
 }
 
 # Poll VmRSS of PID every 100 ms until it exits; print the largest value seen (bytes).
@@ -108,8 +111,10 @@ echo "memtrace benchmark: $(uname -r), $(nproc) CPUs, $ROUNDS interleaved pairs"
 echo
 echo "| workload | pairs | untraced (median) | memtrace -- (median) | ratio (median of pairs) |"
 echo "|---|---|---|---|---|"
-overhead faults "page faults, re-faulting 64 MiB x 64 (~1 us/fault)" "$ROUNDS"
-overhead fresh "page faults, first touch 4 x 512 MiB (~2 us/fault)" "$ROUNDS"
+overhead fresh "page faults, first touch 4 x 512 MiB" "$ROUNDS"
+overhead fresh "page faults, first touch, with --exact (classic rss_stat)" "$ROUNDS" --exact
+overhead faults "page faults, re-faulting 64 MiB x 64" "$ROUNDS"
+overhead faults "page faults, re-faulting, with --exact (classic rss_stat)" "$ROUNDS" --exact
 overhead forks "fork + exit loop (2000 x 1 MiB)" "$ROUNDS"
 overhead build "real build (gcc -O2, src/*.c x 3)" $(((ROUNDS + 2) / 3))
 echo

@@ -235,3 +235,15 @@ test_map_full_is_counted() {
 	assert_eq "traced processes" "$(jqf '.processes | length' r.json)" 16
 	grep -q "lost events 5" report.txt || fail "text report does not show the loss: $(cat report.txt)"
 }
+
+# --exact: the classic event's per-CPU sums, exact to the page, on a machine
+# where nobody mounted tracefs (a private mount namespace without it)
+test_exact_counters_mount_tracefs() {
+	require_bpf
+	unshare -m sh -c 'umount /sys/kernel/tracing 2> /dev/null; umount /sys/kernel/debug 2> /dev/null;
+		exec "$0" -q --exact --json r.json -- "$1" 200' "$MEMTRACE" "$WL/grow" > wl.out
+	assert_ge "every anon page counted" "$(jqf '.processes[0].peak_anon_bytes' r.json)" $((200 * MIB))
+	assert_within "peak vs VmHWM" "$(jqf .peak_rss_bytes r.json)" "$(kv vmhwm_bytes wl.out)" 1
+	assert_eq "no fallback to folded values" "$(jqf .exact_fallbacks r.json)" 0
+	assert_eq "lost events" "$(jqf .lost_events r.json)" 0
+}
