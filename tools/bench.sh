@@ -26,8 +26,13 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 
 elapsed_of() { sed -n 's/^elapsed_ns=//p' | tail -n 1; }
 
-# the real build: compile memtrace's userspace sources, timed from inside the traced command
-BUILD_CMD="cd $ROOT && s=\$(date +%s%N) && for i in 1 2 3; do for f in src/*.c; do gcc -O2 -std=gnu11 -D_GNU_SOURCE -I.output -Ibpf -Isrc -c \$f -o /dev/null; done; done && echo elapsed_ns=\$((\$(date +%s%N) - s))"
+# The real build: compile a snapshot of memtrace's userspace sources (taken
+# now, so that editing the tree meanwhile changes nothing), timed from inside
+# the traced command.
+SNAPSHOT=$OUT/build-src
+rm -rf "$SNAPSHOT" && mkdir -p "$SNAPSHOT"
+cp -r "$ROOT/src" "$ROOT/bpf" "$ROOT/.output/memtrace.skel.h" "$SNAPSHOT/"
+BUILD_CMD="cd $SNAPSHOT && s=\$(date +%s%N) && for i in 1 2 3; do for f in src/*.c; do gcc -O2 -std=gnu11 -D_GNU_SOURCE -I. -Ibpf -Isrc -c \$f -o /dev/null || exit 1; done; done && echo elapsed_ns=\$((\$(date +%s%N) - s))"
 
 # the workloads, by name
 workload() {
