@@ -223,4 +223,96 @@ static __always_inline __u64 task_faults(struct task_struct *task)
 	return task->min_flt + task->maj_flt + signal->min_flt + signal->maj_flt;
 }
 
+static __always_inline void emit_proc_event(__u32 type, struct task_struct *task, __u32 ppid,
+					    __u64 now)
+{
+	struct mt_proc_event *e;
+	unsigned long start, len;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&stats.ringbuf_drops, 1);
+		return;
+	}
+	e->hdr.type = type;
+	e->hdr.pid = task->tgid;
+	e->hdr.time_ns = now;
+	e->ppid = ppid;
+	e->args_len = 0;
+	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), task->comm);
+	/* argv, except at fork: the child runs its parent's until it execs */
+	if (type != MT_EV_FORK && task->mm) {
+		start = task->mm->arg_start;
+		len = task->mm->arg_end - start;
+		if (len > MT_ARGS_LEN)
+			len = MT_ARGS_LEN;
+		if (len && bpf_probe_read_user(e->args, len & (2 * MT_ARGS_LEN - 1), (void *)start) == 0)
+			e->args_len = len;
+	}
+	submit_lazily(e);
+}
+
+/* Take a free entry for tgid; NULL (counted) when none is left. */
+static __always_inline struct mt_proc_entry *claim_slot(__u32 tgid, __u32 *slot)
+{
+	struct mt_proc_entry *e;
+
+	if (!bpf_map_lookup_elem(&proc_slot, &tgid) || bpf_map_pop_elem(&free_slots, slot)) {
+		__sync_fetch_and_add(&stats.untracked_procs, 1);
+		return NULL;
+	}
+	e = bpf_map_lookup_elem(&procs, slot);
+	if (!e)
+		__sync_fetch_and_add(&stats.untracked_procs, 1);
+	return e;
+}
+
+/*
+ * Start tracing `task`: a forked child (MT_EV_FORK) or, under -a, a process
+ * seen for the first time (MT_EV_FOUND). Its memory now, read from `mm`
+ * (NULL: a vfork child, counted from its exec), is its starting point and
+ * joins the group's sum. Returns its entry, or NULL (counted) if full.
+ */
+static __always_inline struct mt_proc_entry *track_new_process(struct task_struct *task,
+							       struct mm_struct *mm, __u32 ppid,
+							       __u32 flags, __u64 now, __u32 type)
+{
+	struct mt_proc_entry init = {}, *e;
+	struct mt_proc *p = &init.proc;
+	__s64 delta[MT_NR_COUNTERS];
+	__u32 tgid = task->tgid, slot, *published;
+	int i;
+
+	p->tgid = tgid;
+	p->ppid = ppid;
+	p->flags = flags;
+	/* a process found running started before tracing: task->start_time is CLOCK_MONOTONIC */
+	p->start_ns = type == MT_EV_FORK ? now : task->start_time;
+	bpf_probe_read_kernel_str(p->comm, sizeof(p->comm), task->comm);
+	if (mm) {
+		p->mm = (__u64)mm;
+		read_counters(mm, p->counters);
+		p->vm = pages_to_bytes(mm->total_vm);
+		p->peak_vm = p->vm;
+		for (i = 0; i < MT_NR_COUNTERS; i++)
+			p->peak_counters[i] = p->counters[i];
+		mt_track_init(&p->rss, resident(p->counters), now);
+		if (type == MT_EV_FOUND)
+			p->faults_base = task_faults(task);
+	}
+	e = claim_slot(tgid, &slot);
+	if (!e)
+		return NULL;
+	/* fill the entry, then publish it (a leftover of a reused pid is swept by userspace) */
+	e->proc = init.proc;
+	published = bpf_map_lookup_elem(&proc_slot, &tgid);
+	if (published)
+		*published = slot;
+	emit_proc_event(type, task, ppid, now);
+	for (i = 0; i < MT_NR_COUNTERS; i++)
+		delta[i] = p->counters[i];
+	group_add(delta, p->vm, now);
+	return e;
+}
+
 #endif /* MEMTRACE_COMMON_BPF_H */

@@ -80,6 +80,8 @@ extern const volatile __u32 cfg_page_shift;
 extern const volatile __u32 cfg_follow_children;
 extern const volatile __u64 cfg_resolution;
 extern const volatile __u32 cfg_exact;
+extern const volatile __u32 cfg_trace_all;
+extern const volatile __u32 cfg_self_tgid;
 extern struct mt_stats stats;
 #endif
 

@@ -115,6 +115,7 @@ enum mt_event_type {
 	MT_EV_FORK = 2, /* a traced process forked a new traced process */
 	MT_EV_EXEC = 3, /* a traced process exec'd */
 	MT_EV_EXIT = 4, /* a traced process exited: the final state of its entry */
+	MT_EV_FOUND = 5, /* -a: a running process met for the first time */
 };
 
 struct mt_event_header {
@@ -130,7 +131,7 @@ struct mt_row_event {
 	__u64 vm;
 };
 
-/* MT_EV_FORK and MT_EV_EXEC. */
+/* MT_EV_FORK, MT_EV_EXEC and MT_EV_FOUND. */
 struct mt_proc_event {
 	struct mt_event_header hdr;
 	__u32 ppid;

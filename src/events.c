@@ -25,10 +25,11 @@ int events_handle(void *ctx, const void *data, size_t size)
 		return report_add_row(r, hdr->pid, hdr->time_ns, e->rss, e->vm);
 	}
 	case MT_EV_FORK:
+	case MT_EV_FOUND:
 	case MT_EV_EXEC:
 		if (size < sizeof(struct mt_proc_event))
 			return -EINVAL;
-		return hdr->type == MT_EV_FORK ? report_on_fork(r, data) : report_on_exec(r, data);
+		return hdr->type == MT_EV_EXEC ? report_on_exec(r, data) : report_on_new(r, data);
 	case MT_EV_EXIT:
 		if (size < sizeof(struct mt_exit_event))
 			return -EINVAL;

@@ -195,6 +195,8 @@ struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_f
 	t->skel->rodata->cfg_follow_children = cfg->follow_children;
 	t->skel->rodata->cfg_resolution = cfg->resolution;
 	t->skel->rodata->cfg_exact = cfg->exact;
+	t->skel->rodata->cfg_trace_all = cfg->trace_all;
+	t->skel->rodata->cfg_self_tgid = getpid();
 	bpf_program__set_autoload(t->skel->progs.on_rss_stat_exact, cfg->exact);
 	t->max_procs = cfg->max_procs;
 	bpf_map__set_max_entries(t->skel->maps.procs, cfg->max_procs + 1);

@@ -16,7 +16,8 @@ struct mt_tracer;
 
 struct mt_tracer_config {
 	bool follow_children;
-	bool exact; /* owners' own changes from the classic kmem:rss_stat event */
+	bool exact;	/* exact values from the classic kmem:rss_stat event */
+	bool trace_all; /* -a: every process, found at its first event */
 	uint64_t resolution; /* timeline resolution; 0: no timeline rows */
 	uint32_t max_procs;
 	bool verbose;		     /* pass libbpf's messages through */

@@ -5,6 +5,7 @@
  * attach, poll the ring buffer until the end condition, collect the final
  * state from the maps and hand the report to the writers.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -147,87 +148,139 @@ static uint64_t start_time_ns(unsigned long long starttime)
 }
 
 /*
- * Seed one running process (-p): its current memory is the starting point.
- * *pid may name a thread: it is replaced by its process's tgid.
+ * A running process's starting point, from /proc: its counters now, its
+ * fault count (the base for its faults from now on), its start. 0, or -ENOENT
+ * (no such process), -EINVAL (a kernel thread), -ESRCH (a zombie), -errno.
  */
-static int seed_running_process(struct mt_tracer *t, struct mt_report *r, int *pid,
-				 struct mt_group *g, uint64_t now)
+static int read_running_process(int pid, struct mt_proc *k, uint64_t now)
 {
 	struct mt_proc_status st;
 	struct mt_proc_stat stat;
-	struct mt_proc k = {};
+	int err;
+
+	err = procfs_read_stat(pid, &stat);
+	if (!err)
+		err = procfs_read_status(pid, &st);
+	if (err)
+		return err;
+	if (procfs_is_kernel_thread(&stat))
+		return -EINVAL;
+	if (!st.has_mm)
+		return -ESRCH;
+	memset(k, 0, sizeof(*k));
+	k->tgid = st.tgid;
+	k->ppid = st.ppid;
+	k->flags = MT_PROC_ADOPT_MM | MT_PROC_ATTACHED;
+	k->faults_base = stat.faults;
+	k->start_ns = start_time_ns(stat.starttime);
+	k->counters[MT_FILE] = st.rss_file;
+	k->counters[MT_ANON] = st.rss_anon;
+	k->counters[MT_SWAP] = st.vm_swap;
+	k->counters[MT_SHMEM] = st.rss_shmem;
+	memcpy(k->peak_counters, k->counters, sizeof(k->counters));
+	k->rss.rss = k->rss.peak = k->rss.last_row_rss = st.rss_file + st.rss_anon + st.rss_shmem;
+	k->rss.peak_ns = now;
+	k->vm = k->peak_vm = st.vm_size;
+	snprintf(k->comm, sizeof(k->comm), "%s", st.name);
+	return 0;
+}
+
+/* Trace a running process from now on: the report, the map and the group's sum. */
+static int seed_process(struct mt_tracer *t, struct mt_report *r, const struct mt_proc *k,
+			struct mt_group *g, uint64_t now)
+{
 	char *cmdline;
 	int err;
 
-	err = procfs_read_stat(*pid, &stat);
-	if (!err)
-		err = procfs_read_status(*pid, &st);
-	if (err == -ENOENT) {
-		mt_err("cannot attach to PID %d: no such process", *pid);
+	err = mt_tracer__add_proc(t, k);
+	if (err)
 		return err;
-	}
-	if (err) {
-		mt_err("cannot attach to PID %d: %s", *pid, strerror(-err));
-		return err;
-	}
-	if (procfs_is_kernel_thread(&stat)) {
-		mt_err("cannot attach to PID %d: it is a kernel thread (no user memory)", *pid);
-		return -EINVAL;
-	}
-	if (!st.has_mm) {
-		mt_err("cannot attach to PID %d: it has exited (zombie)", *pid);
-		return -ESRCH;
-	}
-	*pid = st.tgid;
-	if (report_find_live(r, st.tgid))
-		return 0; /* listed twice, or a thread of a listed process */
-
-	k.tgid = st.tgid;
-	k.ppid = st.ppid;
-	k.flags = MT_PROC_ADOPT_MM | MT_PROC_ATTACHED;
-	k.faults_base = stat.faults;
-	k.start_ns = start_time_ns(stat.starttime);
-	k.counters[MT_FILE] = st.rss_file;
-	k.counters[MT_ANON] = st.rss_anon;
-	k.counters[MT_SWAP] = st.vm_swap;
-	k.counters[MT_SHMEM] = st.rss_shmem;
-	memcpy(k.peak_counters, k.counters, sizeof(k.counters));
-	k.rss.rss = k.rss.peak = k.rss.last_row_rss = st.rss_file + st.rss_anon + st.rss_shmem;
-	k.rss.peak_ns = now;
-	k.vm = k.peak_vm = st.vm_size;
-	snprintf(k.comm, sizeof(k.comm), "%s", st.name);
-
-	cmdline = procfs_read_cmdline(st.tgid);
-	if (!report_add(r, &k, cmdline)) {
+	cmdline = procfs_read_cmdline(k->tgid);
+	if (!report_add(r, k, cmdline)) {
 		free(cmdline);
 		return -ENOMEM;
 	}
 	free(cmdline);
-	err = mt_tracer__add_proc(t, &k);
-	if (err) {
-		mt_err("cannot trace PID %d: %s", st.tgid, strerror(-err));
-		return err;
-	}
 	for (int i = 0; i < MT_NR_COUNTERS; i++) {
-		g->counters[i] += k.counters[i];
-		g->peak_counters[i] += k.counters[i];
+		g->counters[i] += k->counters[i];
+		g->peak_counters[i] += k->counters[i];
 	}
-	g->vm += k.vm;
-	report_add_row(r, k.tgid, now, k.rss.rss, k.vm);
-	return 0;
+	g->vm += k->vm;
+	return report_add_row(r, k->tgid, now, k->rss.rss, k->vm);
 }
 
-static int seed_processes(struct mt_tracer *t, struct mt_report *r, int *pids, int nr_pids,
-			  uint64_t now)
+/* -p: each listed process, or one clear error. A thread's pid becomes its process's. */
+static int seed_listed(struct mt_tracer *t, struct mt_report *r, int *pids, int nr_pids,
+		       struct mt_group *g, uint64_t now)
 {
-	struct mt_group g = {};
+	struct mt_proc k;
 	int i, err;
 
 	for (i = 0; i < nr_pids; i++) {
-		err = seed_running_process(t, r, &pids[i], &g, now);
+		err = read_running_process(pids[i], &k, now);
+		if (err == -ENOENT)
+			mt_err("cannot attach to PID %d: no such process", pids[i]);
+		else if (err == -EINVAL)
+			mt_err("cannot attach to PID %d: it is a kernel thread (no user memory)",
+			       pids[i]);
+		else if (err == -ESRCH)
+			mt_err("cannot attach to PID %d: it has exited (zombie)", pids[i]);
+		else if (err)
+			mt_err("cannot attach to PID %d: %s", pids[i], strerror(-err));
 		if (err)
 			return err;
+		pids[i] = k.tgid;
+		if (report_find_live(r, k.tgid))
+			continue; /* listed twice, or a thread of a listed process */
+		err = seed_process(t, r, &k, g, now);
+		if (err) {
+			mt_err("cannot trace PID %d: %s", k.tgid, strerror(-err));
+			return err;
+		}
 	}
+	return 0;
+}
+
+/* -a: every user process now running; those gone meanwhile are skipped. */
+static int seed_all(struct mt_tracer *t, struct mt_report *r, struct mt_group *g, uint64_t now)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+	struct mt_proc k;
+	uint64_t pid;
+	int err = 0;
+
+	if (!proc) {
+		mt_err("cannot read /proc: %s", strerror(errno));
+		return -errno;
+	}
+	while (!err && (d = readdir(proc))) {
+		if (mt_parse_u64(d->d_name, false, &pid) || pid == (uint64_t)getpid() ||
+		    read_running_process(pid, &k, now))
+			continue;
+		err = seed_process(t, r, &k, g, now);
+		if (err == -ENOSPC) {
+			r->untracked_at_start++; /* --max-procs is smaller than the host */
+			err = 0;
+		}
+	}
+	closedir(proc);
+	if (err)
+		mt_err("cannot trace the running processes: %s", strerror(-err));
+	return err;
+}
+
+/* Seed -p or -a, then the group's sum of what was seeded. */
+static int seed_running(struct mt_tracer *t, struct mt_report *r, const struct mt_options *opts,
+			uint64_t now)
+{
+	struct mt_group g = {};
+	int err;
+
+	err = opts->mode == MT_MODE_ALL ? seed_all(t, r, &g, now) :
+					  seed_listed(t, r, opts->pids, opts->nr_pids, &g, now);
+	if (err)
+		return err;
 	g.rss.rss = g.rss.peak = g.rss.last_row_rss =
 		g.counters[MT_FILE] + g.counters[MT_ANON] + g.counters[MT_SHMEM];
 	g.rss.peak_ns = now;
@@ -438,6 +491,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 	struct mt_tracer_config cfg = {
 		.follow_children = opts->mode == MT_MODE_COMMAND || opts->children,
 		.exact = opts->exact,
+		.trace_all = opts->mode == MT_MODE_ALL,
 		.resolution = opts->timeline_path ? opts->resolution : 0,
 		.max_procs = opts->max_procs,
 		.verbose = opts->verbose,
@@ -457,7 +511,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 		r->pids = &run->child.pid;
 		r->nr_pids = 1;
 	} else {
-		err = seed_processes(run->tracer, r, opts->pids, opts->nr_pids, r->start_ns);
+		err = seed_running(run->tracer, r, opts, r->start_ns);
 	}
 	if (err || mt_tracer__attach(run->tracer))
 		goto fail;
@@ -471,7 +525,9 @@ static int run_trace(struct run *run, struct outputs *outs)
 	} else if (!opts->quiet) {
 		fprintf(stderr, "memtrace: tracing %zu process%s%s (Ctrl-C to stop)\n",
 			r->nr_procs, r->nr_procs == 1 ? "" : "es",
-			opts->children ? " and their new descendants" : "");
+			opts->mode == MT_MODE_ALL ? " and every new one" :
+			opts->children		  ? " and their new descendants" :
+						    "");
 	}
 	if (trace_until_done(run) || collect_final_state(run))
 		goto fail;

@@ -30,6 +30,7 @@ enum {
 
 static const struct option long_options[] = {
 	{ "pid", required_argument, NULL, 'p' },
+	{ "all", no_argument, NULL, 'a' },
 	{ "children", no_argument, NULL, OPT_CHILDREN },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "interval", required_argument, NULL, 'i' },
@@ -51,10 +52,12 @@ static void usage(FILE *f)
 {
 	fputs("usage: memtrace [OPTIONS] -- CMD [ARGS...]\n"
 	      "       memtrace [OPTIONS] -p PID[,PID...]\n"
+	      "       memtrace [OPTIONS] -a\n"
 	      "\n"
 	      "Exact memory peaks of a command or of running processes, from kernel events.\n"
 	      "\n"
 	      "  -p, --pid PIDS         trace these running processes (comma-separated)\n"
+	      "  -a, --all              trace every process on the host, until -d or Ctrl-C\n"
 	      "      --children         with -p: also trace their new descendants\n"
 	      "  -d, --duration SECS    stop tracing after SECS seconds\n"
 	      "  -i, --interval SECS    live line on stderr every SECS seconds (default 1, 0: none)\n"
@@ -96,12 +99,12 @@ static int parse_count_opt(const char *option, const char *value, bool suffix, u
 
 static int validate(struct mt_options *opts)
 {
-	if (opts->nr_pids && opts->command) {
-		mt_err("give either -p PID or a command, not both");
+	if ((opts->nr_pids > 0) + (opts->command != NULL) + opts->all > 1) {
+		mt_err("give one of -p PID, -a or a command");
 		return -EINVAL;
 	}
-	if (!opts->nr_pids && !opts->command) {
-		mt_err("nothing to trace: give -- CMD [ARGS...] or -p PID (see --help)");
+	if (!opts->nr_pids && !opts->command && !opts->all) {
+		mt_err("nothing to trace: give -- CMD [ARGS...], -p PID or -a (see --help)");
 		return -EINVAL;
 	}
 	if (opts->children && !opts->nr_pids) {
@@ -112,7 +115,7 @@ static int validate(struct mt_options *opts)
 		mt_err("--user goes with a command");
 		return -EINVAL;
 	}
-	opts->mode = opts->command ? MT_MODE_COMMAND : MT_MODE_PIDS;
+	opts->mode = opts->command ? MT_MODE_COMMAND : opts->all ? MT_MODE_ALL : MT_MODE_PIDS;
 	if (opts->quiet)
 		opts->interval = 0;
 	return 0;
@@ -129,7 +132,7 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 
 	opterr = 0;
 	/* '+': stop at the first non-option, which starts CMD */
-	while ((c = getopt_long(argc, argv, "+:p:d:i:qvhV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:ad:i:qvhV", long_options, NULL)) != -1) {
 		err = 0;
 		switch (c) {
 		case 'p':
@@ -138,6 +141,7 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 			if (mt_parse_pid_list(optarg, &opts->pids, &opts->nr_pids))
 				err = bad_value("-p", optarg);
 			break;
+		case 'a': opts->all = true; break;
 		case OPT_CHILDREN: opts->children = true; break;
 		case 'd':
 			err = parse_seconds_opt("-d", optarg, &opts->duration);

@@ -12,6 +12,7 @@
 enum mt_mode {
 	MT_MODE_COMMAND, /* memtrace -- CMD ARGS */
 	MT_MODE_PIDS,	 /* memtrace -p PID[,PID] */
+	MT_MODE_ALL,	 /* memtrace -a: every process on the host */
 };
 
 struct mt_options {
@@ -19,6 +20,7 @@ struct mt_options {
 	char **command; /* argv of CMD (points into main's argv) */
 	int *pids;
 	int nr_pids;
+	bool all;	 /* -a */
 	bool children;	 /* -p: follow new descendants */
 	double duration; /* -d seconds; 0: until the traced processes exit */
 	double interval; /* -i seconds; 0: no live line */

@@ -75,6 +75,7 @@ static json_object *report_json(const struct mt_report *r)
 	size_t i;
 
 	add(o, "schema", json_object_new_string("memtrace.report/1"));
+	add(o, "mode", json_object_new_string(r->command ? "command" : r->nr_pids ? "pids" : "all"));
 	if (r->command) {
 		arr = json_object_new_array();
 		for (i = 0; r->command[i]; i++)
@@ -92,7 +93,7 @@ static json_object *report_json(const struct mt_report *r)
 	add(o, "lost_events", u64(report_lost_events(r)));
 	drops = json_object_new_object();
 	add(drops, "ringbuf_full", u64(r->stats.ringbuf_drops));
-	add(drops, "untracked_processes", u64(r->stats.untracked_procs));
+	add(drops, "untracked_processes", u64(report_untracked(r)));
 	add(o, "drops", drops);
 	/* --exact: changes whose exact value was missing, so the folded one was used */
 	add(o, "exact_fallbacks", u64(r->stats.exact_misses));

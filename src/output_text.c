@@ -23,6 +23,8 @@ static void print_header(const struct mt_report *r, FILE *f)
 		for (i = 0; r->command[i]; i++)
 			fprintf(f, "%s%s", i ? " " : "", r->command[i]);
 		fprintf(f, " (pid %d)", r->nr_pids ? r->pids[0] : 0);
+	} else if (!r->nr_pids) {
+		fputs("all processes", f);
 	} else {
 		fputs("pid ", f);
 		for (i = 0; i < (size_t)r->nr_pids; i++)
@@ -51,7 +53,7 @@ static void print_totals(const struct mt_report *r, FILE *f)
 	if (report_lost_events(r))
 		fprintf(f, " (ring buffer full %llu, untracked processes %llu)",
 			(unsigned long long)r->stats.ringbuf_drops,
-			(unsigned long long)r->stats.untracked_procs);
+			(unsigned long long)report_untracked(r));
 	fputc('\n', f);
 	if (r->stats.exact_misses)
 		fprintf(f, "exact fallbacks %llu (counter changes taken as folded, not exact)\n",

@@ -88,18 +88,27 @@ struct mt_process *report_add(struct mt_report *r, const struct mt_proc *k, cons
 	return p;
 }
 
-int report_on_fork(struct mt_report *r, const struct mt_proc_event *e)
+int report_on_new(struct mt_report *r, const struct mt_proc_event *e)
 {
 	struct mt_process *parent = report_find_live(r, e->ppid);
+	size_t len = e->args_len < MT_ARGS_LEN ? e->args_len : MT_ARGS_LEN;
 	struct mt_proc k = {};
+	char *cmdline = NULL;
+	struct mt_process *p;
 
 	k.tgid = e->hdr.pid;
 	k.ppid = e->ppid;
 	k.start_ns = e->hdr.time_ns;
 	memcpy(k.comm, e->comm, sizeof(k.comm));
 	k.comm[sizeof(k.comm) - 1] = '\0';
+	if (e->hdr.type == MT_EV_FOUND)
+		k.flags = MT_PROC_ATTACHED;
+	if (len)
+		cmdline = procfs_join_args(e->args, len);
 	/* a forked child runs its parent's program until it execs */
-	return report_add(r, &k, parent ? parent->cmdline : NULL) ? 0 : -ENOMEM;
+	p = report_add(r, &k, cmdline ? cmdline : parent ? parent->cmdline : NULL);
+	free(cmdline);
+	return p ? 0 : -ENOMEM;
 }
 
 int report_on_exec(struct mt_report *r, const struct mt_proc_event *e)
@@ -253,9 +262,14 @@ struct mt_process **report_by_peak(const struct mt_report *r)
 	return sorted;
 }
 
+uint64_t report_untracked(const struct mt_report *r)
+{
+	return r->stats.untracked_procs + r->untracked_at_start;
+}
+
 uint64_t report_lost_events(const struct mt_report *r)
 {
-	return r->stats.ringbuf_drops + r->stats.untracked_procs;
+	return r->stats.ringbuf_drops + report_untracked(r);
 }
 
 void report_mark_gone(struct mt_report *r, struct mt_process *p, uint64_t time_ns)

@@ -39,7 +39,8 @@ struct mt_report {
 
 	struct mt_group group;
 	struct mt_stats stats;
-	uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC */
+	uint64_t untracked_at_start; /* -a: running processes beyond --max-procs */
+	uint64_t start_ns, end_ns;   /* CLOCK_MONOTONIC */
 
 	char **command; /* NULL under -p */
 	const int *pids;
@@ -56,7 +57,8 @@ struct mt_process *report_add(struct mt_report *r, const struct mt_proc *k, cons
 struct mt_process *report_find_live(struct mt_report *r, uint32_t pid);
 
 /* Events, in ring-buffer order. */
-int report_on_fork(struct mt_report *r, const struct mt_proc_event *e);
+/* A new traced process: forked (MT_EV_FORK) or, under -a, found running (MT_EV_FOUND). */
+int report_on_new(struct mt_report *r, const struct mt_proc_event *e);
 int report_on_exec(struct mt_report *r, const struct mt_proc_event *e);
 int report_on_exit(struct mt_report *r, const struct mt_proc *k);
 int report_add_row(struct mt_report *r, uint32_t pid, uint64_t time_ns, uint64_t rss, uint64_t vm);
@@ -81,6 +83,9 @@ double report_seconds(const struct mt_report *r, uint64_t time_ns);
 
 /* Processes sorted by peak RSS, largest first; malloc'd array of r->nr_procs. */
 struct mt_process **report_by_peak(const struct mt_report *r);
+
+/* Processes that could not be traced (the process map was full). */
+uint64_t report_untracked(const struct mt_report *r);
 
 /* All lost or undelivered events: what every output reports as lost_events. */
 uint64_t report_lost_events(const struct mt_report *r);

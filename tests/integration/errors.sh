@@ -21,7 +21,8 @@ test_usage_errors() {
 	run_expect 2 "invalid value for -d" -p 1 -d -3
 	run_expect 2 "invalid value for --resolution" --resolution 0 -- true
 	run_expect 2 "nothing to trace"
-	run_expect 2 "either -p PID or a command" -p 1 -- true
+	run_expect 2 "give one of -p PID, -a or a command" -p 1 -- true
+	run_expect 2 "give one of -p PID, -a or a command" -a -- true
 	run_expect 2 "needs a value" --json
 	run_expect 2 "--children goes with -p" --children -- true
 }
