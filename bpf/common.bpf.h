@@ -101,25 +101,27 @@ static __always_inline void emit_rows(__u32 pid, const struct row_values *v, __u
 		emit_row(pid, now, v->rss, v->vm);
 }
 
-/* Add a process's change to the group's sum and track the group's peak. */
-static __always_inline void group_add(const __s64 delta[MT_NR_COUNTERS], __s64 delta_vm, __u64 now)
+/*
+ * Add a process's change to one group's sum and track that group's peak,
+ * under the group's lock: the peak of the sum is exact however many
+ * processes change at once. Timeline rows are sent for `row_pid` when
+ * `resolution` is set.
+ */
+static __always_inline void group_entry_add(struct mt_group_entry *e,
+					    const __s64 delta[MT_NR_COUNTERS], __s64 delta_vm,
+					    __u64 now, __u32 row_pid, __u64 resolution)
 {
-	struct mt_group_entry *e;
 	struct row_values v = {};
-	__u32 zero = 0;
 	__s64 rss;
 	int new_peak, i;
 
-	e = bpf_map_lookup_elem(&group, &zero);
-	if (!e)
-		return;
 	bpf_spin_lock(&e->lock);
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		e->group.counters[i] += delta[i];
 	e->group.vm += delta_vm;
 	rss = e->group.counters[MT_FILE] + e->group.counters[MT_ANON] +
 	      e->group.counters[MT_SHMEM];
-	v.rows = mt_track_update(&e->group.rss, rss > 0 ? rss : 0, now, cfg_resolution, &new_peak);
+	v.rows = mt_track_update(&e->group.rss, rss > 0 ? rss : 0, now, resolution, &new_peak);
 	if (new_peak) {
 		for (i = 0; i < MT_NR_COUNTERS; i++)
 			e->group.peak_counters[i] = e->group.counters[i];
@@ -129,7 +131,56 @@ static __always_inline void group_add(const __s64 delta[MT_NR_COUNTERS], __s64 d
 	v.peak_ns = e->group.rss.peak_ns;
 	v.vm = e->group.vm;
 	bpf_spin_unlock(&e->lock);
-	emit_rows(0, &v, now);
+	emit_rows(row_pid, &v, now);
+}
+
+static const struct mt_group_entry empty_group = {};
+
+/* The group of a memory cgroup, created at its first use; NULL (counted) when full. */
+static __always_inline struct mt_group_entry *cgroup_group(__u64 cgroup_id)
+{
+	struct mt_group_entry *e = bpf_map_lookup_elem(&cgroups, &cgroup_id);
+
+	if (e)
+		return e;
+	/* EEXIST: another CPU created it meanwhile */
+	bpf_map_update_elem(&cgroups, &cgroup_id, &empty_group, BPF_NOEXIST);
+	e = bpf_map_lookup_elem(&cgroups, &cgroup_id);
+	if (!e)
+		__sync_fetch_and_add(&stats.cgroups_full, 1);
+	return e;
+}
+
+/* A change of one process: into the sum of everything traced, and its cgroup's. */
+static __always_inline void groups_add(__u64 cgroup_id, const __s64 delta[MT_NR_COUNTERS],
+				       __s64 delta_vm, __u64 now)
+{
+	struct mt_group_entry *e;
+	__u32 zero = 0;
+
+	e = bpf_map_lookup_elem(&group, &zero);
+	if (e)
+		group_entry_add(e, delta, delta_vm, now, 0, cfg_resolution);
+	e = cgroup_id ? cgroup_group(cgroup_id) : NULL;
+	if (e)
+		group_entry_add(e, delta, delta_vm, now, 0, 0);
+}
+
+/*
+ * The memory cgroup a task is charged to: the cgroup of its memory
+ * controller's state, in whichever hierarchy holds that controller (v1
+ * memory on a hybrid host, the unified one on cgroup2). Its kernfs id is the
+ * inode number of its directory there.
+ */
+static __always_inline __u64 task_memcg_id(struct task_struct *task)
+{
+	int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct cgroup_subsys_state *css;
+
+	if (memory < 0 || memory >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	css = task->cgroups->subsys[memory];
+	return css ? css->cgroup->kn->id : 0;
 }
 
 #define MT_ALL_COUNTERS ((1u << MT_NR_COUNTERS) - 1)
@@ -178,7 +229,7 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 	bpf_spin_unlock(&e->lock);
 
 	emit_rows(p->tgid, &v, now);
-	group_add(delta, delta_vm, now);
+	groups_add(p->cgroup_id, delta, delta_vm, now);
 }
 
 /*
@@ -288,6 +339,7 @@ static __always_inline struct mt_proc_entry *track_new_process(struct task_struc
 	p->flags = flags;
 	/* a process found running started before tracing: task->start_time is CLOCK_MONOTONIC */
 	p->start_ns = type == MT_EV_FORK ? now : task->start_time;
+	p->cgroup_id = task_memcg_id(task);
 	bpf_probe_read_kernel_str(p->comm, sizeof(p->comm), task->comm);
 	if (mm) {
 		p->mm = (__u64)mm;
@@ -311,7 +363,7 @@ static __always_inline struct mt_proc_entry *track_new_process(struct task_struc
 	emit_proc_event(type, task, ppid, now);
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		delta[i] = p->counters[i];
-	group_add(delta, p->vm, now);
+	groups_add(p->cgroup_id, delta, p->vm, now);
 	return e;
 }
 

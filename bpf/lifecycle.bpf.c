@@ -8,6 +8,47 @@
  */
 #include "common.bpf.h"
 
+/*
+ * A process moved to another cgroup (a container runtime placing its init,
+ * systemd moving a service): its memory moves from one cgroup's sum to the
+ * other's; the sum of everything traced does not change.
+ */
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(on_cgroup_attach_task, struct cgroup *dst, const char *path, struct task_struct *task,
+	     bool threadgroup)
+{
+	__s64 out[MT_NR_COUNTERS], in[MT_NR_COUNTERS];
+	struct mt_group_entry *g;
+	struct mt_proc_entry *e;
+	__u64 now, from, to;
+	__s64 vm;
+	int i;
+
+	e = lookup_proc(task->tgid);
+	if (!e)
+		return 0;
+	to = task_memcg_id(task);
+	bpf_spin_lock(&e->lock);
+	from = e->proc.cgroup_id;
+	e->proc.cgroup_id = to;
+	for (i = 0; i < MT_NR_COUNTERS; i++) {
+		in[i] = e->proc.counters[i];
+		out[i] = -in[i];
+	}
+	vm = e->proc.vm;
+	bpf_spin_unlock(&e->lock);
+	if (from == to)
+		return 0;
+	now = bpf_ktime_get_ns();
+	g = from ? cgroup_group(from) : NULL;
+	if (g)
+		group_entry_add(g, out, -vm, now, 0, 0);
+	g = to ? cgroup_group(to) : NULL;
+	if (g)
+		group_entry_add(g, in, vm, now, 0, 0);
+	return 0;
+}
+
 /* include/linux/sched/signal.h: the signal struct's flag for a group exit. */
 #define MT_SIGNAL_GROUP_EXIT 0x00000004
 
@@ -51,9 +92,11 @@ int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid,
 					  MT_EV_FOUND);
 		return 0;
 	}
-	/* faults of memtrace's own copy before exec are not CMD's */
-	if (e->proc.flags & MT_PROC_AWAIT_EXEC)
+	/* memtrace's own copy before exec is not CMD: its faults, its cgroup (no memory yet) */
+	if (e->proc.flags & MT_PROC_AWAIT_EXEC) {
 		e->proc.faults_base = task_faults(task);
+		e->proc.cgroup_id = task_memcg_id(task);
+	}
 	/* from now on the entry accounts the new image's mm */
 	e->proc.mm = (__u64)mm;
 	e->proc.flags &= ~(MT_PROC_AWAIT_EXEC | MT_PROC_ADOPT_MM);
@@ -125,7 +168,7 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		delta[i] = -(__s64)e->proc.counters[i];
 	bpf_spin_unlock(&e->lock);
-	group_add(delta, -(__s64)e->proc.vm, now);
+	groups_add(e->proc.cgroup_id, delta, -(__s64)e->proc.vm, now);
 
 	e->proc.exit_ns = now;
 	e->proc.exit_status = wait_status(task);

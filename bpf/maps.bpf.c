@@ -11,6 +11,7 @@ MT_PROC_SLOT_MAP proc_slot SEC(".maps"); /* tgid -> index in procs; 0: not trace
 MT_PROCS_MAP procs SEC(".maps");	  /* traced processes; index 0 unused */
 MT_FREE_SLOTS_MAP free_slots SEC(".maps"); /* unused indices of procs */
 MT_GROUP_MAP group SEC(".maps");	  /* their sum */
+MT_CGROUPS_MAP cgroups SEC(".maps");	  /* their sum per memory cgroup */
 MT_EVENTS_MAP events SEC(".maps");	  /* lifecycle events and timeline rows */
 MT_EXACT_STASH_MAP exact_stash SEC(".maps"); /* --exact: classic event -> BTF program */
 

@@ -56,6 +56,15 @@
 		__type(key, __u32);                                                                \
 		__type(value, struct mt_group_entry);                                              \
 	}
+/* The group of each memory cgroup, by its id (the kernfs id: the directory's inode). */
+#define MT_DEFAULT_MAX_CGROUPS 4096
+#define MT_CGROUPS_MAP                                                                             \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, MT_DEFAULT_MAX_CGROUPS);                                       \
+		__type(key, __u64);                                                                \
+		__type(value, struct mt_group_entry);                                              \
+	}
 #define MT_EXACT_STASH_MAP                                                                         \
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                           \
@@ -74,6 +83,7 @@ extern MT_PROC_SLOT_MAP proc_slot SEC(".maps");
 extern MT_PROCS_MAP procs SEC(".maps");
 extern MT_FREE_SLOTS_MAP free_slots SEC(".maps");
 extern MT_GROUP_MAP group SEC(".maps");
+extern MT_CGROUPS_MAP cgroups SEC(".maps");
 extern MT_EVENTS_MAP events SEC(".maps");
 extern MT_EXACT_STASH_MAP exact_stash SEC(".maps");
 extern const volatile __u32 cfg_page_shift;

@@ -65,6 +65,7 @@ struct mt_proc {
 	__u64 unmapped_bytes; /* shrunk by munmap/mremap/brk */
 	__u64 faults;	     /* page faults (minor + major), final at exit */
 	__u64 faults_base;   /* the kernel's count when tracing started (-p, exec of CMD) */
+	__u64 cgroup_id;     /* the memory cgroup it is charged to (its group in `cgroups`) */
 	__u64 hiwater_rss;   /* the kernel's VmHWM, read at exit */
 	char comm[MT_COMM_LEN];
 };
@@ -89,7 +90,7 @@ struct mt_group {
 	struct mt_rss_track rss;
 };
 
-/* Value of the one-entry `group` map. */
+/* Value of the one-entry `group` map (everything traced) and of `cgroups` (by memcg id). */
 struct mt_group_entry {
 	struct bpf_spin_lock lock;
 	__u32 pad;
@@ -101,6 +102,7 @@ struct mt_stats {
 	__u64 ringbuf_drops;   /* ring buffer full: a record was lost */
 	__u64 untracked_procs; /* a new descendant could not be added to `procs` (map full) */
 	__u64 exact_misses;    /* --exact: a change without its exact value (folded value used) */
+	__u64 cgroups_full;    /* a memory cgroup could not get its group (map full) */
 };
 
 /* --exact: the classic rss_stat event's value, handed to the BTF program (per CPU). */
@@ -147,8 +149,8 @@ struct mt_exit_event {
 };
 
 _Static_assert(sizeof(struct mt_rss_track) == 40, "mt_rss_track layout");
-_Static_assert(sizeof(struct mt_proc) == 216, "mt_proc layout");
-_Static_assert(sizeof(struct mt_proc_entry) == 224, "mt_proc_entry layout");
+_Static_assert(sizeof(struct mt_proc) == 224, "mt_proc layout");
+_Static_assert(sizeof(struct mt_proc_entry) == 232, "mt_proc_entry layout");
 _Static_assert(sizeof(struct mt_group_entry) == 120, "mt_group_entry layout");
 _Static_assert(sizeof(struct mt_row_event) == 32, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 296, "mt_proc_event layout");

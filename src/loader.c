@@ -47,6 +47,7 @@ static const struct {
 	{ "sched:sched_process_fork", "sched_process_fork", "following children" },
 	{ "sched:sched_process_exec", "sched_process_exec", "following exec" },
 	{ "sched:sched_process_exit", "sched_process_exit", "process exit" },
+	{ "cgroup:cgroup_attach_task", "cgroup_attach_task", "following cgroup moves" },
 };
 
 static bool verbose_libbpf;
@@ -304,6 +305,16 @@ int mt_tracer__set_group(struct mt_tracer *t, const struct mt_group *g)
 	return 0;
 }
 
+int mt_tracer__set_cgroup_group(struct mt_tracer *t, uint64_t id, const struct mt_group *g)
+{
+	struct mt_group_entry entry = { .group = *g };
+	__u64 key = id;
+
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.cgroups), &key, &entry, 0))
+		return -errno;
+	return 0;
+}
+
 int mt_tracer__poll(struct mt_tracer *t, int timeout_ms)
 {
 	int n = ring_buffer__poll(t->rb, timeout_ms);
@@ -336,6 +347,7 @@ void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s)
 	s->untracked_procs =
 		__atomic_load_n(&t->skel->bss->stats.untracked_procs, __ATOMIC_RELAXED);
 	s->exact_misses = __atomic_load_n(&t->skel->bss->stats.exact_misses, __ATOMIC_RELAXED);
+	s->cgroups_full = __atomic_load_n(&t->skel->bss->stats.cgroups_full, __ATOMIC_RELAXED);
 }
 
 #define BATCH 512
@@ -373,4 +385,24 @@ int mt_tracer__for_each_proc(struct mt_tracer *t, bool take_exited,
 	}
 	free(entries);
 	return err;
+}
+
+int mt_tracer__for_each_cgroup(struct mt_tracer *t,
+			       int (*fn)(void *ctx, uint64_t id, const struct mt_group *g), void *ctx)
+{
+	int fd = bpf_map__fd(t->skel->maps.cgroups);
+	struct mt_group_entry entry;
+	__u64 key, next, *prev = NULL;
+	int err;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem_flags(fd, &key, &entry, BPF_F_LOCK))
+			continue;
+		err = fn(ctx, key, &entry.group);
+		if (err)
+			return err;
+	}
+	return 0;
 }

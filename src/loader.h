@@ -35,6 +35,7 @@ void mt_tracer__destroy(struct mt_tracer *t);
 /* Seed: a process to trace from now on, and the group's starting sum. */
 int mt_tracer__add_proc(struct mt_tracer *t, const struct mt_proc *p);
 int mt_tracer__set_group(struct mt_tracer *t, const struct mt_group *g);
+int mt_tracer__set_cgroup_group(struct mt_tracer *t, uint64_t id, const struct mt_group *g);
 
 /* Deliver pending records to the callback; waits up to timeout_ms for the first. */
 int mt_tracer__poll(struct mt_tracer *t, int timeout_ms);
@@ -49,5 +50,9 @@ void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s);
  */
 int mt_tracer__for_each_proc(struct mt_tracer *t, bool take_exited,
 			     int (*fn)(void *ctx, const struct mt_proc *p), void *ctx);
+
+/* Call fn for every memory cgroup's group (a consistent copy of each). */
+int mt_tracer__for_each_cgroup(struct mt_tracer *t,
+			       int (*fn)(void *ctx, uint64_t id, const struct mt_group *g), void *ctx);
 
 #endif /* MEMTRACE_LOADER_H */

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "events.h"
 #include "loader.h"
 #include "options.h"
@@ -152,7 +153,8 @@ static uint64_t start_time_ns(unsigned long long starttime)
  * fault count (the base for its faults from now on), its start. 0, or -ENOENT
  * (no such process), -EINVAL (a kernel thread), -ESRCH (a zombie), -errno.
  */
-static int read_running_process(int pid, struct mt_proc *k, uint64_t now)
+static int read_running_process(const struct mt_cgroups *cg, int pid, struct mt_proc *k,
+				uint64_t now)
 {
 	struct mt_proc_status st;
 	struct mt_proc_stat stat;
@@ -182,12 +184,63 @@ static int read_running_process(int pid, struct mt_proc *k, uint64_t now)
 	k->rss.peak_ns = now;
 	k->vm = k->peak_vm = st.vm_size;
 	snprintf(k->comm, sizeof(k->comm), "%s", st.name);
+	k->cgroup_id = cg ? cgroups_id_of_pid(cg, pid) : 0;
 	return 0;
 }
 
-/* Trace a running process from now on: the report, the map and the group's sum. */
+/* The starting sums of the processes seeded: of them all, and per memory cgroup. */
+struct seed_sums {
+	struct mt_group total;
+	struct {
+		uint64_t id;
+		struct mt_group g;
+	} *cgroups;
+	size_t nr_cgroups;
+};
+
+static void sum_add(struct mt_group *g, const struct mt_proc *k)
+{
+	for (int i = 0; i < MT_NR_COUNTERS; i++) {
+		g->counters[i] += k->counters[i];
+		g->peak_counters[i] += k->counters[i];
+	}
+	g->vm += k->vm;
+}
+
+static int sums_add(struct seed_sums *sums, const struct mt_proc *k)
+{
+	size_t i;
+
+	sum_add(&sums->total, k);
+	if (!k->cgroup_id)
+		return 0;
+	for (i = 0; i < sums->nr_cgroups && sums->cgroups[i].id != k->cgroup_id; i++)
+		;
+	if (i == sums->nr_cgroups) {
+		void *grown = realloc(sums->cgroups, (i + 1) * sizeof(*sums->cgroups));
+
+		if (!grown)
+			return -ENOMEM;
+		sums->cgroups = grown;
+		memset(&sums->cgroups[i], 0, sizeof(sums->cgroups[i]));
+		sums->cgroups[i].id = k->cgroup_id;
+		sums->nr_cgroups++;
+	}
+	sum_add(&sums->cgroups[i].g, k);
+	return 0;
+}
+
+/* A sum's series starts at its sum now. */
+static void sum_start(struct mt_group *g, uint64_t now)
+{
+	g->rss.rss = g->rss.peak = g->rss.last_row_rss =
+		g->counters[MT_FILE] + g->counters[MT_ANON] + g->counters[MT_SHMEM];
+	g->rss.peak_ns = now;
+}
+
+/* Trace a running process from now on: the report, the map and the sums. */
 static int seed_process(struct mt_tracer *t, struct mt_report *r, const struct mt_proc *k,
-			struct mt_group *g, uint64_t now)
+			struct seed_sums *sums, uint64_t now)
 {
 	char *cmdline;
 	int err;
@@ -201,23 +254,19 @@ static int seed_process(struct mt_tracer *t, struct mt_report *r, const struct m
 		return -ENOMEM;
 	}
 	free(cmdline);
-	for (int i = 0; i < MT_NR_COUNTERS; i++) {
-		g->counters[i] += k->counters[i];
-		g->peak_counters[i] += k->counters[i];
-	}
-	g->vm += k->vm;
-	return report_add_row(r, k->tgid, now, k->rss.rss, k->vm);
+	err = sums_add(sums, k);
+	return err ? err : report_add_row(r, k->tgid, now, k->rss.rss, k->vm);
 }
 
 /* -p: each listed process, or one clear error. A thread's pid becomes its process's. */
-static int seed_listed(struct mt_tracer *t, struct mt_report *r, int *pids, int nr_pids,
-		       struct mt_group *g, uint64_t now)
+static int seed_listed(struct mt_tracer *t, struct mt_report *r, const struct mt_cgroups *cg,
+		       int *pids, int nr_pids, struct seed_sums *sums, uint64_t now)
 {
 	struct mt_proc k;
 	int i, err;
 
 	for (i = 0; i < nr_pids; i++) {
-		err = read_running_process(pids[i], &k, now);
+		err = read_running_process(cg, pids[i], &k, now);
 		if (err == -ENOENT)
 			mt_err("cannot attach to PID %d: no such process", pids[i]);
 		else if (err == -EINVAL)
@@ -232,7 +281,7 @@ static int seed_listed(struct mt_tracer *t, struct mt_report *r, int *pids, int 
 		pids[i] = k.tgid;
 		if (report_find_live(r, k.tgid))
 			continue; /* listed twice, or a thread of a listed process */
-		err = seed_process(t, r, &k, g, now);
+		err = seed_process(t, r, &k, sums, now);
 		if (err) {
 			mt_err("cannot trace PID %d: %s", k.tgid, strerror(-err));
 			return err;
@@ -242,7 +291,8 @@ static int seed_listed(struct mt_tracer *t, struct mt_report *r, int *pids, int 
 }
 
 /* -a: every user process now running; those gone meanwhile are skipped. */
-static int seed_all(struct mt_tracer *t, struct mt_report *r, struct mt_group *g, uint64_t now)
+static int seed_all(struct mt_tracer *t, struct mt_report *r, const struct mt_cgroups *cg,
+		    struct seed_sums *sums, uint64_t now)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *d;
@@ -256,9 +306,9 @@ static int seed_all(struct mt_tracer *t, struct mt_report *r, struct mt_group *g
 	}
 	while (!err && (d = readdir(proc))) {
 		if (mt_parse_u64(d->d_name, false, &pid) || pid == (uint64_t)getpid() ||
-		    read_running_process(pid, &k, now))
+		    read_running_process(cg, pid, &k, now))
 			continue;
-		err = seed_process(t, r, &k, g, now);
+		err = seed_process(t, r, &k, sums, now);
 		if (err == -ENOSPC) {
 			r->untracked_at_start++; /* --max-procs is smaller than the host */
 			err = 0;
@@ -270,22 +320,30 @@ static int seed_all(struct mt_tracer *t, struct mt_report *r, struct mt_group *g
 	return err;
 }
 
-/* Seed -p or -a, then the group's sum of what was seeded. */
-static int seed_running(struct mt_tracer *t, struct mt_report *r, const struct mt_options *opts,
-			uint64_t now)
+/* Seed -p or -a, then the sums of what was seeded: in total and per cgroup. */
+static int seed_running(struct mt_tracer *t, struct mt_report *r, const struct mt_cgroups *cg,
+			const struct mt_options *opts, uint64_t now)
 {
-	struct mt_group g = {};
+	struct seed_sums sums = {};
 	int err;
 
-	err = opts->mode == MT_MODE_ALL ? seed_all(t, r, &g, now) :
-					  seed_listed(t, r, opts->pids, opts->nr_pids, &g, now);
+	err = opts->mode == MT_MODE_ALL ?
+		      seed_all(t, r, cg, &sums, now) :
+		      seed_listed(t, r, cg, opts->pids, opts->nr_pids, &sums, now);
 	if (err)
-		return err;
-	g.rss.rss = g.rss.peak = g.rss.last_row_rss =
-		g.counters[MT_FILE] + g.counters[MT_ANON] + g.counters[MT_SHMEM];
-	g.rss.peak_ns = now;
-	report_add_row(r, 0, now, g.rss.rss, g.vm);
-	return mt_tracer__set_group(t, &g);
+		goto cleanup;
+	sum_start(&sums.total, now);
+	report_add_row(r, 0, now, sums.total.rss.rss, sums.total.vm);
+	err = mt_tracer__set_group(t, &sums.total);
+	for (size_t i = 0; !err && i < sums.nr_cgroups; i++) {
+		sum_start(&sums.cgroups[i].g, now);
+		err = mt_tracer__set_cgroup_group(t, sums.cgroups[i].id, &sums.cgroups[i].g);
+	}
+	if (err)
+		mt_err("cannot set up the groups: %s", strerror(-err));
+cleanup:
+	free(sums.cgroups);
+	return err;
 }
 
 /* CMD's argv joined: its cmdline until the exec record brings the kernel's. */
@@ -344,6 +402,14 @@ static int refresh_one(void *ctx, const struct mt_proc *k)
 	return report_update(ctx, k);
 }
 
+/* Learn each new cgroup's path while it exists: a short-lived container's goes soon. */
+static int learn_cgroup_path(void *ctx, uint64_t id, const struct mt_group *g)
+{
+	(void)g;
+	cgroups_path(ctx, id);
+	return 0;
+}
+
 /*
  * Faults of the processes still running, from the kernel's counters in
  * /proc/PID/stat (BPF takes the final count at exit); returns the total over
@@ -366,7 +432,8 @@ static uint64_t refresh_faults(struct mt_report *r)
 }
 
 /* Bring the live processes up to date and print the live line. */
-static void live_tick(struct mt_tracer *t, struct live_state *ls, bool print)
+static void live_tick(struct mt_tracer *t, struct mt_cgroups *cg, struct live_state *ls,
+		      bool print)
 {
 	struct mt_report *r = ls->r;
 	uint64_t now = mt_now_ns(), faults;
@@ -375,6 +442,8 @@ static void live_tick(struct mt_tracer *t, struct live_state *ls, bool print)
 
 	mt_tracer__for_each_proc(t, true, refresh_one, r);
 	mt_tracer__read_group(t, &r->group);
+	if (cg)
+		mt_tracer__for_each_cgroup(t, learn_cgroup_path, cg);
 	mt_tracer__read_stats(t, &r->stats);
 	faults = refresh_faults(r);
 	dt = (now - ls->last_ns) / 1e9;
@@ -410,6 +479,7 @@ static bool all_targets_gone(struct mt_report *r, const struct mt_options *opts)
 struct run {
 	const struct mt_options *opts;
 	struct mt_tracer *tracer;
+	struct mt_cgroups *cgroups; /* NULL: no memory hierarchy; groups keep their ids */
 	struct mt_report *report;
 	struct mt_child child;
 	int child_status;
@@ -445,12 +515,32 @@ static int trace_until_done(struct run *run)
 		if (deadline && now >= deadline)
 			break;
 		if (now >= next_tick) {
-			live_tick(run->tracer, &ls, interval_ns != 0);
+			live_tick(run->tracer, run->cgroups, &ls, interval_ns != 0);
 			next_tick = now + (interval_ns ? interval_ns : check_ns);
 			if (opts->mode == MT_MODE_PIDS && all_targets_gone(r, opts))
 				break;
 		}
 	}
+	return 0;
+}
+
+struct cgroup_ctx {
+	struct mt_report *r;
+	struct mt_cgroups *cg;
+};
+
+static int add_cgroup(void *ctx, uint64_t id, const struct mt_group *g)
+{
+	struct cgroup_ctx *c = ctx;
+	const char *path = c->cg ? cgroups_path(c->cg, id) : NULL;
+	struct mt_cgroup_group *added;
+	int err;
+
+	err = report_add_cgroup(c->r, id, g, path);
+	if (err || !path)
+		return err;
+	added = &c->r->cgroups[c->r->nr_cgroups - 1];
+	cgroups_read_memcg(c->cg, path, &added->memcg);
 	return 0;
 }
 
@@ -467,6 +557,12 @@ static int collect_final_state(struct run *run)
 		err = mt_tracer__for_each_proc(run->tracer, true, refresh_one, r);
 	if (err >= 0)
 		err = mt_tracer__read_group(run->tracer, &r->group);
+	if (err >= 0) {
+		struct cgroup_ctx c = { r, run->cgroups };
+
+		err = mt_tracer__for_each_cgroup(run->tracer, add_cgroup, &c);
+		report_sort_cgroups(r);
+	}
 	if (err < 0) {
 		mt_err("cannot read the final state: %s", strerror(-err));
 		return err;
@@ -501,6 +597,10 @@ static int run_trace(struct run *run, struct outputs *outs)
 
 	if (opts->mode == MT_MODE_COMMAND && spawn_prepare(&run->child, opts->command, opts->user))
 		return 1;
+	/* scanned now, so that a cgroup removed before the end still has its path */
+	run->cgroups = cgroups_open();
+	if (run->cgroups)
+		cgroups_path(run->cgroups, 0);
 	run->tracer = mt_tracer__open(&cfg, events_handle, r);
 	if (!run->tracer)
 		goto fail;
@@ -511,7 +611,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 		r->pids = &run->child.pid;
 		r->nr_pids = 1;
 	} else {
-		err = seed_running(run->tracer, r, opts, r->start_ns);
+		err = seed_running(run->tracer, r, run->cgroups, opts, r->start_ns);
 	}
 	if (err || mt_tracer__attach(run->tracer))
 		goto fail;
@@ -576,10 +676,12 @@ int main(int argc, char **argv)
 	report.command = opts.mode == MT_MODE_COMMAND ? opts.command : NULL;
 	report.pids = opts.pids;
 	report.nr_pids = opts.nr_pids;
+	report.by = opts.by;
 
 	run.opts = &opts;
 	run.report = &report;
 	code = run_trace(&run, &outs);
+	cgroups_free(run.cgroups);
 
 	abort_outputs(&outs); /* whatever was not committed */
 	report_free(&report);

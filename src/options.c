@@ -26,6 +26,7 @@ enum {
 	OPT_MAX_PROCS,
 	OPT_FAIL_TRACEPOINT,
 	OPT_EXACT,
+	OPT_BY,
 };
 
 static const struct option long_options[] = {
@@ -42,6 +43,7 @@ static const struct option long_options[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 	{ "exact", no_argument, NULL, OPT_EXACT },
+	{ "by", required_argument, NULL, OPT_BY },
 	{ "fail-tracepoint", required_argument, NULL, OPT_FAIL_TRACEPOINT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -62,6 +64,7 @@ static void usage(FILE *f)
 	      "  -d, --duration SECS    stop tracing after SECS seconds\n"
 	      "  -i, --interval SECS    live line on stderr every SECS seconds (default 1, 0: none)\n"
 	      "  -q, --quiet            no live line and no text report\n"
+	      "      --by WHAT          text report by process (default), cgroup or container\n"
 	      "      --json FILE        write the report as JSON to FILE ('-': stdout)\n"
 	      "      --timeline FILE    write the RSS timeline as CSV to FILE ('-': stdout)\n"
 	      "      --resolution BYTES timeline row when RSS moved this much (default 1M)\n"
@@ -164,6 +167,16 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 			break;
 		case OPT_FAIL_TRACEPOINT: opts->fail_tracepoint = optarg; break;
 		case OPT_EXACT: opts->exact = true; break;
+		case OPT_BY:
+			if (!strcmp(optarg, "process"))
+				opts->by = MT_BY_PROCESS;
+			else if (!strcmp(optarg, "cgroup"))
+				opts->by = MT_BY_CGROUP;
+			else if (!strcmp(optarg, "container"))
+				opts->by = MT_BY_CONTAINER;
+			else
+				err = bad_value("--by", optarg);
+			break;
 		case 'h': usage(stdout); return 1;
 		case 'V': printf("memtrace %s\n", MEMTRACE_VERSION); return 1;
 		case ':':

@@ -15,6 +15,12 @@ enum mt_mode {
 	MT_MODE_ALL,	 /* memtrace -a: every process on the host */
 };
 
+enum mt_by {
+	MT_BY_PROCESS,
+	MT_BY_CGROUP,
+	MT_BY_CONTAINER,
+};
+
 struct mt_options {
 	enum mt_mode mode;
 	char **command; /* argv of CMD (points into main's argv) */
@@ -27,6 +33,7 @@ struct mt_options {
 	bool quiet;
 	bool verbose;
 	bool exact; /* exact per-CPU sums from the classic rss_stat event */
+	enum mt_by by; /* how the text report groups */
 	const char *json_path;
 	const char *timeline_path;
 	uint64_t resolution; /* timeline resolution in bytes */

@@ -68,6 +68,43 @@ static json_object *process_json(const struct mt_report *r, const struct mt_proc
 	return o;
 }
 
+static json_object *string_or_null(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+/* One memory cgroup: memtrace's exact peak of its processes, the memcg's own figures. */
+static json_object *cgroup_json(const struct mt_report *r, const struct mt_cgroup_group *cg)
+{
+	const struct mt_container *c = &cg->container;
+	json_object *o = json_object_new_object(), *m;
+
+	add(o, "cgroup_id", u64(cg->id));
+	add(o, "cgroup", string_or_null(cg->path));
+	add(o, "runtime", string_or_null(c->runtime));
+	add(o, "container_id", string_or_null(c->id));
+	add(o, "name", string_or_null(c->name));
+	add(o, "pod_uid", string_or_null(c->pod_uid));
+	add(o, "qos", string_or_null(c->qos));
+	add(o, "processes", u64(cg->nr_procs));
+	add(o, "peak_rss_bytes", u64(cg->g.rss.peak));
+	add(o, "peak_time_s", seconds(r, cg->g.rss.peak_ns));
+	add(o, "peak_anon_bytes", u64(cg->g.peak_counters[MT_ANON]));
+	add(o, "peak_file_bytes", u64(cg->g.peak_counters[MT_FILE]));
+	add(o, "peak_shmem_bytes", u64(cg->g.peak_counters[MT_SHMEM]));
+	add(o, "rss_end_bytes", u64(cg->g.rss.rss));
+	if (cg->memcg.known) {
+		m = json_object_new_object();
+		add(m, "usage_bytes", u64(cg->memcg.usage));
+		add(m, "peak_bytes", cg->memcg.peak ? u64(cg->memcg.peak) : NULL);
+		add(m, "limit_bytes", cg->memcg.limit ? u64(cg->memcg.limit) : NULL);
+		add(o, "memcg", m);
+	} else {
+		add(o, "memcg", NULL);
+	}
+	return o;
+}
+
 static json_object *report_json(const struct mt_report *r)
 {
 	const struct mt_group *g = &r->group;
@@ -94,6 +131,7 @@ static json_object *report_json(const struct mt_report *r)
 	drops = json_object_new_object();
 	add(drops, "ringbuf_full", u64(r->stats.ringbuf_drops));
 	add(drops, "untracked_processes", u64(report_untracked(r)));
+	add(drops, "untracked_cgroups", u64(r->stats.cgroups_full));
 	add(o, "drops", drops);
 	/* --exact: changes whose exact value was missing, so the folded one was used */
 	add(o, "exact_fallbacks", u64(r->stats.exact_misses));
@@ -108,6 +146,10 @@ static json_object *report_json(const struct mt_report *r)
 	for (i = 0; i < r->nr_procs; i++)
 		json_object_array_add(arr, process_json(r, r->procs[i]));
 	add(o, "processes", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < r->nr_cgroups; i++)
+		json_object_array_add(arr, cgroup_json(r, &r->cgroups[i]));
+	add(o, "groups", arr);
 	return o;
 }
 

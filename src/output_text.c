@@ -82,6 +82,50 @@ static void print_process(const struct mt_report *r, const struct mt_process *p,
 		p->vmhwm_known ? mt_format_bytes(p->vmhwm, hwm, sizeof(hwm)) : "-");
 }
 
+/* How a cgroup is named in the table: its container, else its path. */
+static void cgroup_label(const struct mt_cgroup_group *cg, bool by_container, char *buf,
+			 size_t size)
+{
+	const struct mt_container *c = &cg->container;
+
+	if (by_container && c->runtime && c->id[0])
+		snprintf(buf, size, "%s:%.12s", c->runtime, c->id);
+	else if (by_container && c->runtime && c->name[0])
+		snprintf(buf, size, "%s:%s", c->runtime, c->name);
+	else if (cg->path)
+		snprintf(buf, size, "%s", cg->path);
+	else
+		snprintf(buf, size, "cgroup %llu (gone)", (unsigned long long)cg->id);
+}
+
+static void print_cgroups(const struct mt_report *r, FILE *f)
+{
+	bool by_container = r->by == 2; /* MT_BY_CONTAINER */
+	char label[300], peak[32], end[32], usage[32], mpeak[32], limit[32];
+	size_t i;
+
+	fprintf(f, "\n%-40s %-36s %10s %8s %10s %5s %10s %10s %10s\n",
+		by_container ? "CONTAINER" : "CGROUP", "POD", "PEAK RSS", "AT (s)", "END RSS",
+		"PROCS", "MEMCG", "MEMCG PEAK", "LIMIT");
+	for (i = 0; i < r->nr_cgroups && i < MAX_PROCESS_LINES; i++) {
+		const struct mt_cgroup_group *cg = &r->cgroups[i];
+		const struct mt_memcg *m = &cg->memcg;
+
+		cgroup_label(cg, by_container, label, sizeof(label));
+		fprintf(f, "%-40s %-36s %10s %8.3f %10s %5zu %10s %10s %10s\n", label,
+			cg->container.pod_uid[0] ? cg->container.pod_uid : "-",
+			mt_format_bytes(cg->g.rss.peak, peak, sizeof(peak)),
+			report_seconds(r, cg->g.rss.peak_ns),
+			mt_format_bytes(cg->g.rss.rss, end, sizeof(end)), cg->nr_procs,
+			m->known ? mt_format_bytes(m->usage, usage, sizeof(usage)) : "-",
+			m->known && m->peak ? mt_format_bytes(m->peak, mpeak, sizeof(mpeak)) : "-",
+			m->known && m->limit ? mt_format_bytes(m->limit, limit, sizeof(limit)) : "-");
+	}
+	if (i < r->nr_cgroups)
+		fprintf(f, "... and %zu more cgroups with smaller peaks (all are in --json)\n",
+			r->nr_cgroups - i);
+}
+
 static int write_text(const struct mt_report *r, FILE *f)
 {
 	struct mt_process **sorted;
@@ -92,6 +136,8 @@ static int write_text(const struct mt_report *r, FILE *f)
 		return -ENOMEM;
 	print_header(r, f);
 	print_totals(r, f);
+	if (r->by)
+		print_cgroups(r, f);
 
 	fprintf(f, "\n%7s %7s %-16s %10s %8s %10s %10s %10s %10s %10s %8s %7s %10s\n", "PID", "PPID",
 		"COMMAND", "PEAK RSS", "AT (s)", "ANON", "FILE", "SHMEM", "END RSS", "PEAK VM",

@@ -42,6 +42,9 @@ void report_free(struct mt_report *r)
 		free(r->procs[i]);
 	}
 	free(r->procs);
+	for (i = 0; i < r->nr_cgroups; i++)
+		free(r->cgroups[i].path);
+	free(r->cgroups);
 	free(r->rows);
 	memset(r, 0, sizeof(*r));
 }
@@ -277,4 +280,42 @@ void report_mark_gone(struct mt_report *r, struct mt_process *p, uint64_t time_n
 	p->exited = true;
 	p->k.exit_ns = time_ns;
 	tdelete(p, &r->live, cmp_pid);
+}
+
+int report_add_cgroup(struct mt_report *r, uint64_t id, const struct mt_group *g, const char *path)
+{
+	struct mt_cgroup_group *grown, *cg;
+
+	grown = realloc(r->cgroups, (r->nr_cgroups + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	r->cgroups = grown;
+	cg = &r->cgroups[r->nr_cgroups++];
+	memset(cg, 0, sizeof(*cg));
+	cg->id = id;
+	cg->g = *g;
+	if (path) {
+		cg->path = strdup(path);
+		container_from_cgroup_path(path, &cg->container);
+	}
+	return 0;
+}
+
+static int cmp_cgroup_peak_desc(const void *a, const void *b)
+{
+	const struct mt_cgroup_group *ga = a, *gb = b;
+
+	if (ga->g.rss.peak != gb->g.rss.peak)
+		return ga->g.rss.peak < gb->g.rss.peak ? 1 : -1;
+	return (ga->id > gb->id) - (ga->id < gb->id);
+}
+
+void report_sort_cgroups(struct mt_report *r)
+{
+	for (size_t i = 0; i < r->nr_cgroups; i++) {
+		r->cgroups[i].nr_procs = 0;
+		for (size_t j = 0; j < r->nr_procs; j++)
+			r->cgroups[i].nr_procs += r->procs[j]->k.cgroup_id == r->cgroups[i].id;
+	}
+	qsort(r->cgroups, r->nr_cgroups, sizeof(*r->cgroups), cmp_cgroup_peak_desc);
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgroup.h"
+#include "container.h"
 #include "memtrace.h"
 
 struct mt_process {
@@ -19,6 +21,16 @@ struct mt_process {
 	bool exited;	   /* gone; k.flags has MT_PROC_EXITED when its exit status is known */
 	bool vmhwm_known;
 	uint64_t vmhwm; /* the kernel's VmHWM, at exit or from /proc at the end */
+};
+
+/* A memory cgroup's group: the exact peak of its processes' summed RSS, and who it is. */
+struct mt_cgroup_group {
+	uint64_t id;
+	struct mt_group g;	/* the kernel's sum and its peak */
+	char *path;		/* in the memory hierarchy; NULL if it could not be resolved */
+	struct mt_container container;
+	struct mt_memcg memcg;	/* the memcg's own figures at the end */
+	size_t nr_procs;	/* traced processes charged to it */
 };
 
 struct mt_row {
@@ -38,10 +50,13 @@ struct mt_report {
 	size_t nr_rows, cap_rows;
 
 	struct mt_group group;
+	struct mt_cgroup_group *cgroups; /* by peak, largest first (report_sort_cgroups) */
+	size_t nr_cgroups;
 	struct mt_stats stats;
 	uint64_t untracked_at_start; /* -a: running processes beyond --max-procs */
 	uint64_t start_ns, end_ns;   /* CLOCK_MONOTONIC */
 
+	int by;		/* enum mt_by: how the text report groups */
 	char **command; /* NULL under -p */
 	const int *pids;
 	int nr_pids;
@@ -83,6 +98,11 @@ double report_seconds(const struct mt_report *r, uint64_t time_ns);
 
 /* Processes sorted by peak RSS, largest first; malloc'd array of r->nr_procs. */
 struct mt_process **report_by_peak(const struct mt_report *r);
+
+/* Add a memory cgroup's group as the kernel ended it; path may be NULL. */
+int report_add_cgroup(struct mt_report *r, uint64_t id, const struct mt_group *g, const char *path);
+/* Count each cgroup's processes and order the cgroups by peak. */
+void report_sort_cgroups(struct mt_report *r);
 
 /* Processes that could not be traced (the process map was full). */
 uint64_t report_untracked(const struct mt_report *r);

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * cgroup.c - the memory hierarchy, id -> path, memcg figures (see cgroup.h).
+ *
+ * Mode detection as the field does it: /sys/fs/cgroup is cgroup2 (it has
+ * cgroup.controllers) on a unified host; otherwise the memory controller is
+ * the v1 "memory" hierarchy (legacy and hybrid hosts, where a cgroup2 mount
+ * at unified/ holds no controller). BPF keys groups by the memory
+ * controller's cgroup, so the ids are inodes of that hierarchy.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+
+struct cgroup_path {
+	uint64_t id;
+	char *path;
+};
+
+struct mt_cgroups {
+	char root[PATH_MAX];
+	size_t root_len;
+	int version;
+	struct cgroup_path *paths; /* sorted by id */
+	size_t nr, cap;
+};
+
+struct mt_cgroups *cgroups_open(void)
+{
+	struct mt_cgroups *cg = calloc(1, sizeof(*cg));
+	const char *root;
+
+	if (!cg)
+		return NULL;
+	if (!access("/sys/fs/cgroup/cgroup.controllers", F_OK)) {
+		root = "/sys/fs/cgroup";
+		cg->version = 2;
+	} else if (!access("/sys/fs/cgroup/memory/memory.usage_in_bytes", F_OK)) {
+		root = "/sys/fs/cgroup/memory";
+		cg->version = 1;
+	} else {
+		free(cg);
+		errno = ENOENT;
+		return NULL;
+	}
+	snprintf(cg->root, sizeof(cg->root), "%s", root);
+	cg->root_len = strlen(cg->root);
+	return cg;
+}
+
+void cgroups_free(struct mt_cgroups *cg)
+{
+	if (!cg)
+		return;
+	for (size_t i = 0; i < cg->nr; i++)
+		free(cg->paths[i].path);
+	free(cg->paths);
+	free(cg);
+}
+
+int cgroups_version(const struct mt_cgroups *cg)
+{
+	return cg->version;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	const struct cgroup_path *pa = a, *pb = b;
+
+	return (pa->id > pb->id) - (pa->id < pb->id);
+}
+
+static struct cgroup_path *find(struct mt_cgroups *cg, uint64_t id)
+{
+	struct cgroup_path key = { .id = id };
+
+	return cg->nr ? bsearch(&key, cg->paths, cg->nr, sizeof(key), cmp_id) : NULL;
+}
+
+/* nftw() has no context argument: the scan in progress */
+static struct mt_cgroups *scanning;
+
+static int add_dir(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+{
+	struct mt_cgroups *cg = scanning;
+	struct cgroup_path *grown;
+	const char *rel;
+
+	(void)ftw;
+	if (type != FTW_D || find(cg, sb->st_ino))
+		return 0;
+	if (cg->nr == cg->cap) {
+		size_t cap = cg->cap ? cg->cap * 2 : 256;
+
+		grown = realloc(cg->paths, cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		cg->paths = grown;
+		cg->cap = cap;
+	}
+	rel = fpath + cg->root_len;
+	cg->paths[cg->nr].id = sb->st_ino;
+	cg->paths[cg->nr].path = strdup(*rel ? rel : "/");
+	if (!cg->paths[cg->nr].path)
+		return -1;
+	cg->nr++;
+	/* keep it sorted for find(): insertion into the sorted prefix */
+	for (size_t i = cg->nr - 1; i > 0 && cg->paths[i - 1].id > cg->paths[i].id; i--) {
+		struct cgroup_path t = cg->paths[i];
+
+		cg->paths[i] = cg->paths[i - 1];
+		cg->paths[i - 1] = t;
+	}
+	return 0;
+}
+
+static void rescan(struct mt_cgroups *cg)
+{
+	scanning = cg;
+	nftw(cg->root, add_dir, 32, FTW_PHYS | FTW_MOUNT);
+	scanning = NULL;
+}
+
+const char *cgroups_path(struct mt_cgroups *cg, uint64_t id)
+{
+	struct cgroup_path *p = find(cg, id);
+
+	if (!p) {
+		rescan(cg);
+		p = find(cg, id);
+	}
+	return p ? p->path : NULL;
+}
+
+/* One number from a cgroup file; "max" (v2: no limit) reads as 0. */
+static int read_u64_file(const char *root, const char *path, const char *file, uint64_t *v)
+{
+	char full[PATH_MAX], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(full, sizeof(full), "%s%s/%s", root, strcmp(path, "/") ? path : "", file);
+	fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	*v = strncmp(buf, "max", 3) ? strtoull(buf, NULL, 10) : 0;
+	return 0;
+}
+
+int cgroups_read_memcg(const struct mt_cgroups *cg, const char *path, struct mt_memcg *m)
+{
+	bool v2 = cg->version == 2;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	err = read_u64_file(cg->root, path, v2 ? "memory.current" : "memory.usage_in_bytes",
+			    &m->usage);
+	if (err)
+		return err;
+	read_u64_file(cg->root, path, v2 ? "memory.peak" : "memory.max_usage_in_bytes", &m->peak);
+	read_u64_file(cg->root, path, v2 ? "memory.max" : "memory.limit_in_bytes", &m->limit);
+	/* v1 reports "no limit" as a huge page-rounded number */
+	if (m->limit >= (1ull << 62))
+		m->limit = 0;
+	m->known = true;
+	return 0;
+}
+
+int cgroups_parse_proc_cgroup(const char *text, int version, char *path, size_t size)
+{
+	const char *line = text, *eol, *c1, *c2;
+
+	for (; line && *line; line = eol ? eol + 1 : NULL) {
+		eol = strchr(line, '\n');
+		/* "hierarchy-id:controller,list:/path" */
+		c1 = memchr(line, ':', eol ? (size_t)(eol - line) : strlen(line));
+		if (!c1)
+			continue;
+		c2 = memchr(c1 + 1, ':', eol ? (size_t)(eol - c1 - 1) : strlen(c1 + 1));
+		if (!c2)
+			continue;
+		if (version == 2) {
+			if (!(c1 - line == 1 && line[0] == '0' && c2 == c1 + 1))
+				continue;
+		} else {
+			/* the controller list must hold "memory" as a whole word */
+			const char *w = c1 + 1;
+			bool found = false;
+
+			while (w < c2 && !found) {
+				const char *comma = memchr(w, ',', c2 - w);
+				const char *we = comma ? comma : c2;
+
+				found = we - w == 6 && !memcmp(w, "memory", 6);
+				w = we + 1;
+			}
+			if (!found)
+				continue;
+		}
+		size_t n = eol ? (size_t)(eol - c2 - 1) : strlen(c2 + 1);
+
+		if (!n || n >= size)
+			return -ENAMETOOLONG;
+		memcpy(path, c2 + 1, n);
+		path[n] = '\0';
+		return 0;
+	}
+	return -ENOENT;
+}
+
+uint64_t cgroups_id_of_pid(const struct mt_cgroups *cg, int pid)
+{
+	char file[64], text[4096], path[PATH_MAX], full[PATH_MAX + sizeof(cg->root)];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", pid);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	if (cgroups_parse_proc_cgroup(text, cg->version, path, sizeof(path)))
+		return 0;
+	snprintf(full, sizeof(full), "%s%s", cg->root, strcmp(path, "/") ? path : "");
+	return stat(full, &st) ? 0 : st.st_ino;
+}

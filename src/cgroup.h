@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * cgroup.h - memory cgroups as userspace sees them: where the memory
+ * controller's hierarchy is mounted (cgroup2, or v1 "memory" on legacy and
+ * hybrid hosts), from a cgroup id (the kernfs id BPF reports: the inode of
+ * the cgroup's directory) to its path, and the memcg's own figures (usage,
+ * peak, limit) next to memtrace's exact peaks.
+ */
+#ifndef MEMTRACE_CGROUP_H
+#define MEMTRACE_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mt_cgroups;
+
+/* Find the memory hierarchy. NULL with errno set when there is none. */
+struct mt_cgroups *cgroups_open(void);
+void cgroups_free(struct mt_cgroups *cg);
+
+/* 1 for v1 (legacy/hybrid memory hierarchy), 2 for cgroup2. */
+int cgroups_version(const struct mt_cgroups *cg);
+
+/*
+ * The path of cgroup `id` ("/" for the root), rescanning the hierarchy once
+ * when the id is unknown. NULL if it is not (or no longer) there. The
+ * string lives as long as `cg`; a path once seen stays known, so a cgroup
+ * removed since still resolves.
+ */
+const char *cgroups_path(struct mt_cgroups *cg, uint64_t id);
+
+/*
+ * The memory cgroup path of a process from the text of /proc/PID/cgroup:
+ * the "memory" controller's line on v1, the "0::" line on cgroup2.
+ * 0, or -ENOENT when there is no such line.
+ */
+int cgroups_parse_proc_cgroup(const char *text, int version, char *path, size_t size);
+
+/* The memory cgroup id of a running process (0 if unknown). */
+uint64_t cgroups_id_of_pid(const struct mt_cgroups *cg, int pid);
+
+struct mt_memcg {
+	bool known;
+	uint64_t usage;	    /* memory.current / memory.usage_in_bytes */
+	uint64_t peak;	    /* memory.peak / memory.max_usage_in_bytes; 0 if unknown */
+	uint64_t limit;	    /* memory.max / memory.limit_in_bytes; 0 if unlimited */
+};
+
+/* The memcg's own figures for a cgroup path. */
+int cgroups_read_memcg(const struct mt_cgroups *cg, const char *path, struct mt_memcg *m);
+
+#endif /* MEMTRACE_CGROUP_H */

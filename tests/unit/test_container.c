@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * test_container.c - cgroup path -> container rules (container.c) on paths
+ * as the runtimes write them, and /proc/PID/cgroup parsing (cgroup.c).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cgroup.h"
+#include "container.h"
+
+#define ID "3f4e0b9a2c1d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f"
+#define UID "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+#define UID_ "0f1e2d3c_4b5a_6978_8a9b_0c1d2e3f4a5b"
+
+static void expect(const char *path, const char *runtime, const char *id, const char *name,
+		   const char *pod, const char *qos)
+{
+	struct mt_container c;
+	bool matched = container_from_cgroup_path(path, &c);
+
+	if (!runtime) {
+		if (matched)
+			fail_msg("%s: matched %s, want nothing", path, c.runtime);
+		return;
+	}
+	if (!matched)
+		fail_msg("%s: no match, want %s", path, runtime);
+	assert_string_equal(c.runtime, runtime);
+	assert_string_equal(c.id, id ? id : "");
+	assert_string_equal(c.name, name ? name : "");
+	assert_string_equal(c.pod_uid, pod ? pod : "");
+	if (qos)
+		assert_string_equal(c.qos, qos);
+	else
+		assert_null(c.qos);
+}
+
+static void test_docker(void **state)
+{
+	(void)state;
+	expect("/system.slice/docker-" ID ".scope", "docker", ID, NULL, NULL, NULL);
+	expect("/docker/" ID, "docker", ID, NULL, NULL, NULL);
+	/* a nested cgroup inside the container still names it */
+	expect("/docker/" ID "/app", "docker", ID, NULL, NULL, NULL);
+}
+
+static void test_kubernetes(void **state)
+{
+	(void)state;
+	/* containerd, systemd driver */
+	expect("/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+	       ".slice/cri-containerd-" ID ".scope",
+	       "containerd", ID, NULL, UID, "burstable");
+	/* cgroupfs driver */
+	expect("/kubepods/burstable/pod" UID "/" ID, "kubernetes", ID, NULL, UID, "burstable");
+	expect("/kubepods/besteffort/pod" UID "/" ID, "kubernetes", ID, NULL, UID, "besteffort");
+	expect("/kubepods/pod" UID "/" ID, "kubernetes", ID, NULL, UID, "guaranteed");
+	/* containerd with SystemdCgroup=false */
+	expect("/kubepods-besteffort-pod" UID_ ".slice:cri-containerd:" ID, "containerd", ID, NULL,
+	       UID, "besteffort");
+	/* CRI-O; its conmon is not the container */
+	expect("/kubepods.slice/kubepods-pod" UID_ ".slice/crio-" ID ".scope", "cri-o", ID, NULL,
+	       UID, "guaranteed");
+	expect("/kubepods.slice/kubepods-pod" UID_ ".slice/crio-conmon-" ID ".scope", "kubernetes",
+	       NULL, NULL, UID, "guaranteed");
+	/* the pod's own cgroup, no container */
+	expect("/kubepods/burstable/pod" UID, "kubernetes", NULL, NULL, UID, "burstable");
+}
+
+static void test_podman_lxc_nspawn(void **state)
+{
+	(void)state;
+	expect("/machine.slice/libpod-" ID ".scope", "podman", ID, NULL, NULL, NULL);
+	expect("/machine.slice/libpod-" ID ".scope/container", "podman", ID, NULL, NULL, NULL);
+	expect("/libpod_parent/libpod-" ID, "podman", ID, NULL, NULL, NULL);
+	expect("/machine.slice/libpod-conmon-" ID ".scope", NULL, NULL, NULL, NULL, NULL);
+	expect("/lxc.payload.web1", "lxc", NULL, "web1", NULL, NULL);
+	expect("/lxc/web1", "lxc", NULL, "web1", NULL, NULL);
+	expect("/lxc.monitor.web1", NULL, NULL, NULL, NULL, NULL);
+	expect("/machine.slice/machine-my\\x2dbox.scope/payload", "nspawn", NULL, "my-box", NULL,
+	       NULL);
+	expect("/system.slice/nerdctl-" ID ".scope", "nerdctl", ID, NULL, NULL, NULL);
+}
+
+static void test_not_containers(void **state)
+{
+	(void)state;
+	expect("/", NULL, NULL, NULL, NULL, NULL);
+	expect("", NULL, NULL, NULL, NULL, NULL);
+	expect("/user.slice/user-1000.slice/session-2.scope", NULL, NULL, NULL, NULL, NULL);
+	expect("/system.slice/ssh.service", "systemd", NULL, "ssh.service", NULL, NULL);
+	/* wrong length, upper case, bad characters: not ids */
+	expect("/docker/" ID "0", NULL, NULL, NULL, NULL, NULL);
+	expect("/docker/3F4E0B9A2C1D8E7F6A5B4C3D2E1F0A9B8C7D6E5F4A3B2C1D0E9F8A7B6C5D4E3F", NULL,
+	       NULL, NULL, NULL, NULL);
+	expect("/system.slice/docker-.scope", NULL, NULL, NULL, NULL, NULL);
+	expect("/crio-.scope", NULL, NULL, NULL, NULL, NULL);
+	expect("/machine-.scope", NULL, NULL, NULL, NULL, NULL);
+	expect("////", NULL, NULL, NULL, NULL, NULL);
+	expect("/podcast/x", NULL, NULL, NULL, NULL, NULL);
+}
+
+static void test_proc_cgroup(void **state)
+{
+	const char *v1 = "12:pids:/user.slice\n"
+			 "11:cpu,cpuacct:/docker/" ID "\n"
+			 "4:memory:/docker/" ID "\n"
+			 "1:name=systemd:/docker/" ID "\n"
+			 "0::/docker/" ID "\n";
+	const char *tricky = "3:memoryx:/wrong\n5:blkio,memory:/right\n";
+	char path[256];
+
+	(void)state;
+	assert_int_equal(cgroups_parse_proc_cgroup(v1, 1, path, sizeof(path)), 0);
+	assert_string_equal(path, "/docker/" ID);
+	assert_int_equal(cgroups_parse_proc_cgroup(v1, 2, path, sizeof(path)), 0);
+	assert_string_equal(path, "/docker/" ID);
+	assert_int_equal(cgroups_parse_proc_cgroup(tricky, 1, path, sizeof(path)), 0);
+	assert_string_equal(path, "/right");
+	assert_int_equal(cgroups_parse_proc_cgroup("0::/\n", 2, path, sizeof(path)), 0);
+	assert_string_equal(path, "/");
+	assert_int_equal(cgroups_parse_proc_cgroup("garbage", 1, path, sizeof(path)), -ENOENT);
+	assert_int_equal(cgroups_parse_proc_cgroup("", 2, path, sizeof(path)), -ENOENT);
+	assert_int_equal(cgroups_parse_proc_cgroup("0::/toolong\n", 2, path, 4), -ENAMETOOLONG);
+	assert_int_equal(cgroups_parse_proc_cgroup("4:memory:", 1, path, sizeof(path)),
+			 -ENAMETOOLONG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_docker),
+		cmocka_unit_test(test_kubernetes),
+		cmocka_unit_test(test_podman_lxc_nspawn),
+		cmocka_unit_test(test_not_containers),
+		cmocka_unit_test(test_proc_cgroup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
