@@ -49,6 +49,8 @@ LIB_OBJS := $(filter-out $(OUTPUT)/src/main.o,$(OBJS))
 
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
+# static builds run inside the test containers' busybox rootfs
+WORKLOADS += $(OUTPUT)/workloads/grow-static
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
@@ -95,6 +97,10 @@ $(OUTPUT)/src/%.o: src/%.c $(OUTPUT)/memtrace.skel.h | $(OUTPUT)/src
 $(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/workload.h | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $< -o $@
+
+$(OUTPUT)/workloads/%-static: tests/workloads/%.c tests/workloads/workload.h | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -static -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $< -o $@
 
 $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)

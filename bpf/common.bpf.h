@@ -233,18 +233,17 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 }
 
 /*
- * The entry that accounts `mm` for process `tgid`, or NULL. An event for an
+ * `e` if it accounts `mm`, else NULL. An event for an
  * mm other than the one the entry accounts is ignored: the `--` child's
  * pre-exec copy of memtrace, a vfork child's borrowed mm, the next image
  * during exec (sched_process_exec switches over), the old one torn down
  * after. A process found running (-p) learns its mm at its own first event.
  */
-static __always_inline struct mt_proc_entry *entry_for_mm(struct task_struct *task,
-							  struct mm_struct *mm, __u32 tgid)
+static __always_inline struct mt_proc_entry *entry_for_mm(struct mt_proc_entry *e,
+							  struct task_struct *task,
+							  struct mm_struct *mm)
 {
-	struct mt_proc_entry *e = lookup_proc(tgid);
-
-	if (!e || e->proc.mm == (__u64)mm)
+	if (e->proc.mm == (__u64)mm)
 		return e;
 	if (!(e->proc.flags & MT_PROC_ADOPT_MM) || task->mm != mm)
 		return NULL;

@@ -61,16 +61,18 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 	tgid = mm_owner_tgid(task, mm);
 	if (!tgid)
 		return 0;
-	e = entry_for_mm(task, mm, tgid);
+	e = lookup_proc(tgid);
 	if (!e) {
 		/* -a: a process met for the first time, in its own context */
 		if (!cfg_trace_all || task->mm != mm || tgid == cfg_self_tgid)
 			return 0;
 		e = track_new_process(task, mm, task->real_parent->tgid, MT_PROC_ATTACHED,
 				      bpf_ktime_get_ns(), MT_EV_FOUND);
-		if (!e)
-			return 0;
+	} else {
+		e = entry_for_mm(e, task, mm);
 	}
+	if (!e)
+		return 0;
 	read_counters(mm, c);
 	if (cfg_exact && member >= 0 && member < MT_NR_COUNTERS &&
 	    take_exact(member, &c[member & (MT_NR_COUNTERS - 1)])) {

@@ -23,6 +23,7 @@
 struct cgroup_path {
 	uint64_t id;
 	char *path;
+	struct mt_memcg memcg; /* as last read, kept after the cgroup is gone */
 };
 
 struct mt_cgroups {
@@ -107,6 +108,7 @@ static int add_dir(const char *fpath, const struct stat *sb, int type, struct FT
 		cg->cap = cap;
 	}
 	rel = fpath + cg->root_len;
+	memset(&cg->paths[cg->nr], 0, sizeof(cg->paths[cg->nr]));
 	cg->paths[cg->nr].id = sb->st_ino;
 	cg->paths[cg->nr].path = strdup(*rel ? rel : "/");
 	if (!cg->paths[cg->nr].path)
@@ -241,4 +243,17 @@ uint64_t cgroups_id_of_pid(const struct mt_cgroups *cg, int pid)
 		return 0;
 	snprintf(full, sizeof(full), "%s%s", cg->root, strcmp(path, "/") ? path : "");
 	return stat(full, &st) ? 0 : st.st_ino;
+}
+
+const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id)
+{
+	struct cgroup_path *p;
+	struct mt_memcg now;
+
+	if (!cgroups_path(cg, id))
+		return NULL;
+	p = find(cg, id);
+	if (!cgroups_read_memcg(cg, p->path, &now))
+		p->memcg = now;
+	return p->memcg.known ? &p->memcg : NULL;
 }

@@ -50,4 +50,11 @@ struct mt_memcg {
 /* The memcg's own figures for a cgroup path. */
 int cgroups_read_memcg(const struct mt_cgroups *cg, const char *path, struct mt_memcg *m);
 
+/*
+ * The figures of cgroup `id`: read now if it still exists, else as last
+ * read (a container deleted before the end keeps its last usage, limit and
+ * peak). NULL if never read.
+ */
+const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id);
+
 #endif /* MEMTRACE_CGROUP_H */

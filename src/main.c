@@ -402,11 +402,11 @@ static int refresh_one(void *ctx, const struct mt_proc *k)
 	return report_update(ctx, k);
 }
 
-/* Learn each new cgroup's path while it exists: a short-lived container's goes soon. */
-static int learn_cgroup_path(void *ctx, uint64_t id, const struct mt_group *g)
+/* Learn each cgroup's path and memcg figures while it exists: a short-lived container's go soon. */
+static int learn_cgroup(void *ctx, uint64_t id, const struct mt_group *g)
 {
 	(void)g;
-	cgroups_path(ctx, id);
+	cgroups_memcg(ctx, id);
 	return 0;
 }
 
@@ -443,7 +443,7 @@ static void live_tick(struct mt_tracer *t, struct mt_cgroups *cg, struct live_st
 	mt_tracer__for_each_proc(t, true, refresh_one, r);
 	mt_tracer__read_group(t, &r->group);
 	if (cg)
-		mt_tracer__for_each_cgroup(t, learn_cgroup_path, cg);
+		mt_tracer__for_each_cgroup(t, learn_cgroup, cg);
 	mt_tracer__read_stats(t, &r->stats);
 	faults = refresh_faults(r);
 	dt = (now - ls->last_ns) / 1e9;
@@ -533,15 +533,13 @@ static int add_cgroup(void *ctx, uint64_t id, const struct mt_group *g)
 {
 	struct cgroup_ctx *c = ctx;
 	const char *path = c->cg ? cgroups_path(c->cg, id) : NULL;
-	struct mt_cgroup_group *added;
+	const struct mt_memcg *memcg = path ? cgroups_memcg(c->cg, id) : NULL;
 	int err;
 
 	err = report_add_cgroup(c->r, id, g, path);
-	if (err || !path)
-		return err;
-	added = &c->r->cgroups[c->r->nr_cgroups - 1];
-	cgroups_read_memcg(c->cg, path, &added->memcg);
-	return 0;
+	if (!err && memcg)
+		c->r->cgroups[c->r->nr_cgroups - 1].memcg = *memcg;
+	return err;
 }
 
 /* Drain what is left and take every process's final state from the maps. */

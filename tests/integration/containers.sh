@@ -1,0 +1,80 @@
+# containers.sh - real OCI containers started with runc from a busybox rootfs,
+# in cgroups named the way Docker and Kubernetes name them: memtrace -a must
+# attribute the workload inside to the right container and pod, with the
+# right peak.
+
+CTR_HEX=3f4e0b9a2c1d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f
+POD_UID=0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b
+
+require_runc() {
+	require_bpf
+	command -v runc > /dev/null || fail "runc is not installed (tools/install-deps.sh test)"
+	[ -x /bin/busybox ] || fail "busybox-static is not installed (tools/install-deps.sh test)"
+}
+
+# make_bundle DIR CGROUPS_PATH LIMIT_BYTES ARGS...: an OCI bundle running ARGS
+make_bundle() {
+	local dir=$1 cgpath=$2 limit=$3
+	shift 3
+	mkdir -p "$dir/rootfs/bin" "$dir/rootfs/proc" "$dir/rootfs/sys" "$dir/rootfs/dev" "$dir/rootfs/tmp"
+	cp /bin/busybox "$dir/rootfs/bin/busybox"
+	ln -s busybox "$dir/rootfs/bin/sh"
+	cp "$WL/grow-static" "$dir/rootfs/grow"
+	(cd "$dir" && runc spec)
+	jq --arg cg "$cgpath" --argjson limit "$limit" \
+		'.process.terminal = false | .process.args = $ARGS.positional
+		 | .linux.cgroupsPath = $cg | .linux.resources.memory = { limit: $limit }' \
+		"$dir/config.json" --args "$@" > "$dir/config.new"
+	mv "$dir/config.new" "$dir/config.json"
+}
+
+# run_container NAME BUNDLE OUTPUT: runs to completion, then removes it
+run_container() {
+	runc run --bundle "$2" "$1" > "$3" 2>&1 < /dev/null || true
+	runc delete -f "$1" > /dev/null 2>&1 || true
+}
+
+start_all() { # memtrace -a in the background; sets MT_PID
+	"$MEMTRACE" -a -i 0 --by container --json r.json > report.txt 2> err.txt &
+	MT_PID=$!
+	wait_for err.txt "and every new one"
+}
+
+stop_all() {
+	kill -INT "$MT_PID"
+	wait "$MT_PID" || true
+	[ -s r.json ] || fail "no report: $(cat err.txt)"
+}
+
+test_docker_container_attributed() {
+	require_runc
+	local name=mt-docker-$$
+	make_bundle docker "/docker/$CTR_HEX" $((256 * MIB)) /grow 64 600
+	start_all
+	run_container "$name" docker ctr.out
+	stop_all
+	grep -q vmhwm_bytes ctr.out || fail "the container did not run: $(cat ctr.out)"
+	local g=".groups[] | select(.container_id == \"$CTR_HEX\")"
+	assert_eq "runtime" "$(jqf "$g | .runtime" r.json)" docker
+	assert_eq "cgroup path" "$(jqf "$g | .cgroup" r.json)" "/docker/$CTR_HEX"
+	assert_within "container peak vs the workload's VmHWM" "$(jqf "$g | .peak_rss_bytes" r.json)" \
+		"$(kv vmhwm_bytes ctr.out)" 2
+	assert_eq "memcg limit" "$(jqf "$g | .memcg.limit_bytes" r.json)" $((256 * MIB))
+	assert_ge "memcg peak covers the workload" "$(jqf "$g | .memcg.peak_bytes // 0" r.json)" $((64 * MIB))
+	grep -q "docker:${CTR_HEX:0:12}" report.txt || fail "text report lacks the container: $(cat report.txt)"
+}
+
+test_kubernetes_pod_attributed() {
+	require_runc
+	local name=mt-k8s-$$
+	make_bundle k8s "/kubepods/burstable/pod$POD_UID/$CTR_HEX" $((256 * MIB)) /grow 48 300
+	start_all
+	run_container "$name" k8s ctr.out
+	stop_all
+	grep -q vmhwm_bytes ctr.out || fail "the container did not run: $(cat ctr.out)"
+	local g=".groups[] | select(.container_id == \"$CTR_HEX\")"
+	assert_eq "pod uid" "$(jqf "$g | .pod_uid" r.json)" "$POD_UID"
+	assert_eq "qos" "$(jqf "$g | .qos" r.json)" burstable
+	assert_within "container peak vs the workload's VmHWM" "$(jqf "$g | .peak_rss_bytes" r.json)" \
+		"$(kv vmhwm_bytes ctr.out)" 2
+}
