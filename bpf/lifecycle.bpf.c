@@ -8,47 +8,6 @@
  */
 #include "common.bpf.h"
 
-/*
- * A process moved to another cgroup (a container runtime placing its init,
- * systemd moving a service): its memory moves from one cgroup's sum to the
- * other's; the sum of everything traced does not change.
- */
-SEC("tp_btf/cgroup_attach_task")
-int BPF_PROG(on_cgroup_attach_task, struct cgroup *dst, const char *path, struct task_struct *task,
-	     bool threadgroup)
-{
-	__s64 out[MT_NR_COUNTERS], in[MT_NR_COUNTERS];
-	struct mt_group_entry *g;
-	struct mt_proc_entry *e;
-	__u64 now, from, to;
-	__s64 vm;
-	int i;
-
-	e = lookup_proc(task->tgid);
-	if (!e)
-		return 0;
-	to = task_memcg_id(task);
-	bpf_spin_lock(&e->lock);
-	from = e->proc.cgroup_id;
-	e->proc.cgroup_id = to;
-	for (i = 0; i < MT_NR_COUNTERS; i++) {
-		in[i] = e->proc.counters[i];
-		out[i] = -in[i];
-	}
-	vm = e->proc.vm;
-	bpf_spin_unlock(&e->lock);
-	if (from == to)
-		return 0;
-	now = bpf_ktime_get_ns();
-	g = from ? cgroup_group(from) : NULL;
-	if (g)
-		group_entry_add(g, out, -vm, now, 0, 0);
-	g = to ? cgroup_group(to) : NULL;
-	if (g)
-		group_entry_add(g, in, vm, now, 0, 0);
-	return 0;
-}
-
 /* include/linux/sched/signal.h: the signal struct's flag for a group exit. */
 #define MT_SIGNAL_GROUP_EXIT 0x00000004
 

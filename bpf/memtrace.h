@@ -46,6 +46,7 @@ struct mt_rss_track {
 #define MT_PROC_ADOPT_MM (1u << 1)   /* -p: learn the mm at the process's first own event */
 #define MT_PROC_EXITED (1u << 2)     /* exit seen; entry left only because its event was lost */
 #define MT_PROC_ATTACHED (1u << 3)   /* was running before tracing started (-p) */
+#define MT_PROC_OOM_KILLED (1u << 4) /* chosen by the OOM killer */
 
 /* Everything known about one traced process. */
 struct mt_proc {
@@ -118,6 +119,8 @@ enum mt_event_type {
 	MT_EV_EXEC = 3, /* a traced process exec'd */
 	MT_EV_EXIT = 4, /* a traced process exited: the final state of its entry */
 	MT_EV_FOUND = 5, /* -a: a running process met for the first time */
+	MT_EV_OOM = 6,	 /* the OOM killer chose a traced process (under -a: any) */
+	MT_EV_CGROUP = 7, /* a cgroup was created: its id and path */
 };
 
 struct mt_event_header {
@@ -142,6 +145,28 @@ struct mt_proc_event {
 	char args[MT_ARGS_LEN];
 };
 
+/* MT_EV_OOM: the victim and its memory when it was chosen. */
+struct mt_oom_event {
+	struct mt_event_header hdr;
+	__u64 cgroup_id;		 /* its memory cgroup */
+	__u64 counters[MT_NR_COUNTERS]; /* its mm's counters, bytes */
+	__u64 memcg_usage;		 /* its memcg's charge, peak and limit (0: none) */
+	__u64 memcg_peak;
+	__u64 memcg_limit;
+	char comm[MT_COMM_LEN];
+};
+
+#define MT_CGROUP_PATH_LEN 256
+
+/* MT_EV_CGROUP: a new cgroup, in any hierarchy (userspace keeps the memory one's). */
+struct mt_cgroup_event {
+	struct mt_event_header hdr;
+	__u64 id;	    /* kernfs id: the inode of its directory */
+	__u32 hierarchy_id; /* 0: cgroup2; v1 hierarchies as in /proc/PID/cgroup */
+	__u32 pad;
+	char path[MT_CGROUP_PATH_LEN]; /* within its hierarchy; cut if longer */
+};
+
 /* MT_EV_EXIT: the entry as it was when the process's last thread exited. */
 struct mt_exit_event {
 	struct mt_event_header hdr;
@@ -154,5 +179,7 @@ _Static_assert(sizeof(struct mt_proc_entry) == 232, "mt_proc_entry layout");
 _Static_assert(sizeof(struct mt_group_entry) == 120, "mt_group_entry layout");
 _Static_assert(sizeof(struct mt_row_event) == 32, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 296, "mt_proc_event layout");
+_Static_assert(sizeof(struct mt_oom_event) == 96, "mt_oom_event layout");
+_Static_assert(sizeof(struct mt_cgroup_event) == 288, "mt_cgroup_event layout");
 
 #endif /* MEMTRACE_H */

@@ -30,9 +30,31 @@ struct mt_cgroups {
 	char root[PATH_MAX];
 	size_t root_len;
 	int version;
+	int hierarchy_id; /* of the memory hierarchy, as cgroup_mkdir events name it */
 	struct cgroup_path *paths; /* sorted by id */
 	size_t nr, cap;
 };
+
+/* v1: the memory hierarchy's number, the first field of its line in /proc/self/cgroup */
+static int memory_hierarchy_id(void)
+{
+	char line[512];
+	int id = -1, n;
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	if (!f)
+		return -1;
+	while (id < 0 && fgets(line, sizeof(line), f)) {
+		char controllers[256];
+
+		if (sscanf(line, "%d:%255[^:]:", &n, controllers) == 2 &&
+		    (!strcmp(controllers, "memory") || strstr(controllers, "memory,") ||
+		     strstr(controllers, ",memory")))
+			id = n;
+	}
+	fclose(f);
+	return id;
+}
 
 struct mt_cgroups *cgroups_open(void)
 {
@@ -54,6 +76,7 @@ struct mt_cgroups *cgroups_open(void)
 	}
 	snprintf(cg->root, sizeof(cg->root), "%s", root);
 	cg->root_len = strlen(cg->root);
+	cg->hierarchy_id = cg->version == 2 ? 0 : memory_hierarchy_id();
 	return cg;
 }
 
@@ -89,14 +112,12 @@ static struct cgroup_path *find(struct mt_cgroups *cg, uint64_t id)
 /* nftw() has no context argument: the scan in progress */
 static struct mt_cgroups *scanning;
 
-static int add_dir(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+/* Remember id -> path (relative to the hierarchy's root); 0 or -1 when out of memory. */
+static int remember(struct mt_cgroups *cg, uint64_t id, const char *rel)
 {
-	struct mt_cgroups *cg = scanning;
 	struct cgroup_path *grown;
-	const char *rel;
 
-	(void)ftw;
-	if (type != FTW_D || find(cg, sb->st_ino))
+	if (find(cg, id))
 		return 0;
 	if (cg->nr == cg->cap) {
 		size_t cap = cg->cap ? cg->cap * 2 : 256;
@@ -107,9 +128,8 @@ static int add_dir(const char *fpath, const struct stat *sb, int type, struct FT
 		cg->paths = grown;
 		cg->cap = cap;
 	}
-	rel = fpath + cg->root_len;
 	memset(&cg->paths[cg->nr], 0, sizeof(cg->paths[cg->nr]));
-	cg->paths[cg->nr].id = sb->st_ino;
+	cg->paths[cg->nr].id = id;
 	cg->paths[cg->nr].path = strdup(*rel ? rel : "/");
 	if (!cg->paths[cg->nr].path)
 		return -1;
@@ -122,6 +142,18 @@ static int add_dir(const char *fpath, const struct stat *sb, int type, struct FT
 		cg->paths[i - 1] = t;
 	}
 	return 0;
+}
+
+static int add_dir(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	return type == FTW_D ? remember(scanning, sb->st_ino, fpath + scanning->root_len) : 0;
+}
+
+void cgroups_learn(struct mt_cgroups *cg, uint64_t id, int hierarchy_id, const char *path)
+{
+	if (hierarchy_id == cg->hierarchy_id && path[0] == '/')
+		remember(cg, id, path);
 }
 
 static void rescan(struct mt_cgroups *cg)

@@ -40,6 +40,9 @@ int cgroups_parse_proc_cgroup(const char *text, int version, char *path, size_t 
 /* The memory cgroup id of a running process (0 if unknown). */
 uint64_t cgroups_id_of_pid(const struct mt_cgroups *cg, int pid);
 
+/* A cgroup_mkdir event: remember its path if it is in the memory hierarchy. */
+void cgroups_learn(struct mt_cgroups *cg, uint64_t id, int hierarchy_id, const char *path);
+
 struct mt_memcg {
 	bool known;
 	uint64_t usage;	    /* memory.current / memory.usage_in_bytes */

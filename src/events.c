@@ -30,6 +30,15 @@ int events_handle(void *ctx, const void *data, size_t size)
 		if (size < sizeof(struct mt_proc_event))
 			return -EINVAL;
 		return hdr->type == MT_EV_EXEC ? report_on_exec(r, data) : report_on_new(r, data);
+	case MT_EV_OOM:
+		if (size < sizeof(struct mt_oom_event))
+			return -EINVAL;
+		return report_on_oom(r, data);
+	case MT_EV_CGROUP:
+		if (size < sizeof(struct mt_cgroup_event))
+			return -EINVAL;
+		report_on_cgroup(r, data);
+		return 0;
 	case MT_EV_EXIT:
 		if (size < sizeof(struct mt_exit_event))
 			return -EINVAL;

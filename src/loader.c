@@ -48,6 +48,8 @@ static const struct {
 	{ "sched:sched_process_exec", "sched_process_exec", "following exec" },
 	{ "sched:sched_process_exit", "sched_process_exit", "process exit" },
 	{ "cgroup:cgroup_attach_task", "cgroup_attach_task", "following cgroup moves" },
+	{ "oom:mark_victim", "mark_victim", "OOM kills" },
+	{ "cgroup:cgroup_mkdir", "cgroup_mkdir", "naming short-lived cgroups" },
 };
 
 static bool verbose_libbpf;

@@ -599,6 +599,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 	run->cgroups = cgroups_open();
 	if (run->cgroups)
 		cgroups_path(run->cgroups, 0);
+	r->cgroup_names = run->cgroups;
 	run->tracer = mt_tracer__open(&cfg, events_handle, r);
 	if (!run->tracer)
 		goto fail;

@@ -65,6 +65,7 @@ static json_object *process_json(const struct mt_report *r, const struct mt_proc
 	add(o, "vmhwm_bytes", p->vmhwm_known ? u64(p->vmhwm) : NULL);
 	add(o, "running_at_end", json_object_new_boolean(!p->exited));
 	add(o, "attached", json_object_new_boolean(k->flags & MT_PROC_ATTACHED));
+	add(o, "oom_killed", json_object_new_boolean(k->flags & MT_PROC_OOM_KILLED));
 	return o;
 }
 
@@ -102,6 +103,29 @@ static json_object *cgroup_json(const struct mt_report *r, const struct mt_cgrou
 	} else {
 		add(o, "memcg", NULL);
 	}
+	return o;
+}
+
+/* An OOM kill: the victim, its memory then, its container and the limit it hit. */
+static json_object *oom_json(const struct mt_report *r, const struct mt_oom_kill *k)
+{
+	const struct mt_cgroup_group *cg = report_find_cgroup(r, k->cgroup_id);
+	json_object *o = json_object_new_object();
+
+	add(o, "time_s", seconds(r, k->time_ns));
+	add(o, "pid", json_object_new_int64(k->pid));
+	add(o, "comm", json_object_new_string(k->comm));
+	add(o, "anon_rss_bytes", u64(k->counters[MT_ANON]));
+	add(o, "file_rss_bytes", u64(k->counters[MT_FILE]));
+	add(o, "shmem_rss_bytes", u64(k->counters[MT_SHMEM]));
+	add(o, "cgroup_id", u64(k->cgroup_id));
+	add(o, "cgroup", string_or_null(cg ? cg->path : NULL));
+	add(o, "container_id", string_or_null(cg ? cg->container.id : NULL));
+	add(o, "pod_uid", string_or_null(cg ? cg->container.pod_uid : NULL));
+	add(o, "memcg_usage_bytes", u64(k->memcg_usage));
+	add(o, "memcg_peak_bytes", u64(k->memcg_peak));
+	add(o, "memcg_limit_bytes", k->memcg_limit ? u64(k->memcg_limit) : NULL);
+	add(o, "cgroup_peak_rss_bytes", cg ? u64(cg->g.rss.peak) : NULL);
 	return o;
 }
 
@@ -150,6 +174,10 @@ static json_object *report_json(const struct mt_report *r)
 	for (i = 0; i < r->nr_cgroups; i++)
 		json_object_array_add(arr, cgroup_json(r, &r->cgroups[i]));
 	add(o, "groups", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < r->nr_ooms; i++)
+		json_object_array_add(arr, oom_json(r, &r->ooms[i]));
+	add(o, "oom_kills", arr);
 	return o;
 }
 

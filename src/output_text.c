@@ -126,6 +126,26 @@ static void print_cgroups(const struct mt_report *r, FILE *f)
 			r->nr_cgroups - i);
 }
 
+static void print_ooms(const struct mt_report *r, FILE *f)
+{
+	char anon[32], file[32], limit[32], label[300];
+
+	for (size_t i = 0; i < r->nr_ooms; i++) {
+		const struct mt_oom_kill *k = &r->ooms[i];
+		const struct mt_cgroup_group *cg = report_find_cgroup(r, k->cgroup_id);
+
+		if (cg)
+			cgroup_label(cg, true, label, sizeof(label));
+		else
+			snprintf(label, sizeof(label), "cgroup %llu", (unsigned long long)k->cgroup_id);
+		fprintf(f, "OOM kill   %.3f s: pid %u (%s) in %s, anon %s, file %s, limit %s\n",
+			report_seconds(r, k->time_ns), k->pid, k->comm, label,
+			mt_format_bytes(k->counters[MT_ANON], anon, sizeof(anon)),
+			mt_format_bytes(k->counters[MT_FILE], file, sizeof(file)),
+			k->memcg_limit ? mt_format_bytes(k->memcg_limit, limit, sizeof(limit)) : "-");
+	}
+}
+
 static int write_text(const struct mt_report *r, FILE *f)
 {
 	struct mt_process **sorted;
@@ -136,6 +156,7 @@ static int write_text(const struct mt_report *r, FILE *f)
 		return -ENOMEM;
 	print_header(r, f);
 	print_totals(r, f);
+	print_ooms(r, f);
 	if (r->by)
 		print_cgroups(r, f);
 

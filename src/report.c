@@ -45,6 +45,7 @@ void report_free(struct mt_report *r)
 	for (i = 0; i < r->nr_cgroups; i++)
 		free(r->cgroups[i].path);
 	free(r->cgroups);
+	free(r->ooms);
 	free(r->rows);
 	memset(r, 0, sizeof(*r));
 }
@@ -318,4 +319,45 @@ void report_sort_cgroups(struct mt_report *r)
 			r->cgroups[i].nr_procs += r->procs[j]->k.cgroup_id == r->cgroups[i].id;
 	}
 	qsort(r->cgroups, r->nr_cgroups, sizeof(*r->cgroups), cmp_cgroup_peak_desc);
+}
+
+int report_on_oom(struct mt_report *r, const struct mt_oom_event *e)
+{
+	struct mt_oom_kill *grown, *k;
+
+	grown = realloc(r->ooms, (r->nr_ooms + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	r->ooms = grown;
+	k = &r->ooms[r->nr_ooms++];
+	k->time_ns = e->hdr.time_ns;
+	k->pid = e->hdr.pid;
+	memcpy(k->comm, e->comm, sizeof(k->comm));
+	k->comm[sizeof(k->comm) - 1] = '\0';
+	k->cgroup_id = e->cgroup_id;
+	memcpy(k->counters, e->counters, sizeof(k->counters));
+	k->memcg_usage = e->memcg_usage;
+	k->memcg_peak = e->memcg_peak;
+	k->memcg_limit = e->memcg_limit;
+	return 0;
+}
+
+const struct mt_cgroup_group *report_find_cgroup(const struct mt_report *r, uint64_t id)
+{
+	for (size_t i = 0; i < r->nr_cgroups; i++) {
+		if (r->cgroups[i].id == id)
+			return &r->cgroups[i];
+	}
+	return NULL;
+}
+
+void report_on_cgroup(struct mt_report *r, const struct mt_cgroup_event *e)
+{
+	char path[MT_CGROUP_PATH_LEN];
+
+	if (!r->cgroup_names)
+		return;
+	memcpy(path, e->path, sizeof(path));
+	path[sizeof(path) - 1] = '\0';
+	cgroups_learn(r->cgroup_names, e->id, e->hierarchy_id, path);
 }

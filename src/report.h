@@ -33,6 +33,16 @@ struct mt_cgroup_group {
 	size_t nr_procs;	/* traced processes charged to it */
 };
 
+/* An OOM kill of a traced process. */
+struct mt_oom_kill {
+	uint64_t time_ns;
+	uint32_t pid;
+	char comm[MT_COMM_LEN];
+	uint64_t cgroup_id;
+	uint64_t counters[MT_NR_COUNTERS]; /* the victim's memory when chosen */
+	uint64_t memcg_usage, memcg_peak, memcg_limit; /* its memcg then; limit 0: none */
+};
+
 struct mt_row {
 	uint64_t time_ns;
 	uint32_t pid; /* 0: all traced processes together */
@@ -52,11 +62,14 @@ struct mt_report {
 	struct mt_group group;
 	struct mt_cgroup_group *cgroups; /* by peak, largest first (report_sort_cgroups) */
 	size_t nr_cgroups;
+	struct mt_oom_kill *ooms;
+	size_t nr_ooms;
 	struct mt_stats stats;
 	uint64_t untracked_at_start; /* -a: running processes beyond --max-procs */
 	uint64_t start_ns, end_ns;   /* CLOCK_MONOTONIC */
 
 	int by;		/* enum mt_by: how the text report groups */
+	struct mt_cgroups *cgroup_names; /* learns cgroup paths from the events; may be NULL */
 	char **command; /* NULL under -p */
 	const int *pids;
 	int nr_pids;
@@ -77,6 +90,10 @@ int report_on_new(struct mt_report *r, const struct mt_proc_event *e);
 int report_on_exec(struct mt_report *r, const struct mt_proc_event *e);
 int report_on_exit(struct mt_report *r, const struct mt_proc *k);
 int report_add_row(struct mt_report *r, uint32_t pid, uint64_t time_ns, uint64_t rss, uint64_t vm);
+int report_on_oom(struct mt_report *r, const struct mt_oom_event *e);
+void report_on_cgroup(struct mt_report *r, const struct mt_cgroup_event *e);
+/* The group of a memory cgroup, NULL if none was reported. */
+const struct mt_cgroup_group *report_find_cgroup(const struct mt_report *r, uint64_t id);
 
 /*
  * A fresh copy of a map entry: a live process's current state, or an exited

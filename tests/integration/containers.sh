@@ -78,3 +78,23 @@ test_kubernetes_pod_attributed() {
 	assert_within "container peak vs the workload's VmHWM" "$(jqf "$g | .peak_rss_bytes" r.json)" \
 		"$(kv vmhwm_bytes ctr.out)" 2
 }
+
+# a container pushed past its memory limit: the OOM kill names the container and process
+test_oom_kill_in_container() {
+	require_runc
+	local name=mt-oom-$$
+	make_bundle oom "/docker/$CTR_HEX" $((32 * MIB)) /grow 96 0
+	start_all
+	run_container "$name" oom ctr.out
+	stop_all
+	assert_eq "one OOM kill" "$(jqf '.oom_kills | length' r.json)" 1
+	assert_eq "victim" "$(jqf '.oom_kills[0].comm' r.json)" grow
+	assert_eq "its container" "$(jqf '.oom_kills[0].container_id' r.json)" "$CTR_HEX"
+	assert_eq "the limit it hit" "$(jqf '.oom_kills[0].memcg_limit_bytes' r.json)" $((32 * MIB))
+	assert_ge "its memory when chosen" "$(jqf '.oom_kills[0].anon_rss_bytes' r.json)" $((20 * MIB))
+	local pid
+	pid=$(jqf '.oom_kills[0].pid' r.json)
+	assert_eq "process marked" "$(jqf "[.processes[] | select(.pid == $pid) | .oom_killed] | any" r.json)" true
+	assert_eq "killed by SIGKILL" "$(jqf ".processes[] | select(.pid == $pid and .comm == \"grow\") | .exit_code" r.json)" 137
+	grep -q "OOM kill" report.txt || fail "text report lacks the OOM kill"
+}

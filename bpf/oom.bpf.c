@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * oom.bpf.c - OOM kills: oom:mark_victim, the moment the OOM killer (global
+ * or a memcg's) chooses a victim, as a BTF tracepoint (kprobes are not
+ * available on many kernels, this one included). Sends the victim, its
+ * memory cgroup and its memory at that moment.
+ */
+#include "common.bpf.h"
+
+/*
+ * The victim's memcg as the kernel counts it, read now: its cgroup may be
+ * gone before userspace could read its files (a container is removed as
+ * soon as its last process dies).
+ */
+static __always_inline void read_memcg(struct task_struct *task, struct mt_oom_event *ev)
+{
+	int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct cgroup_subsys_state *css;
+	struct mem_cgroup *memcg;
+	unsigned long limit;
+
+	if (memory < 0 || memory >= CGROUP_SUBSYS_COUNT)
+		return;
+	css = task->cgroups->subsys[memory];
+	if (!css)
+		return;
+	/* the verifier types css as itself: read the enclosing memcg with CO-RE probe reads */
+	memcg = container_of(css, struct mem_cgroup, css);
+	ev->memcg_usage = pages_to_bytes(BPF_CORE_READ(memcg, memory.usage.counter));
+	ev->memcg_peak = pages_to_bytes(BPF_CORE_READ(memcg, memory.watermark));
+	limit = BPF_CORE_READ(memcg, memory.max);
+	/* PAGE_COUNTER_MAX means no limit: report it as 0 */
+	ev->memcg_limit = limit < (1ul << 40) ? pages_to_bytes(limit) : 0;
+}
+
+SEC("tp_btf/mark_victim")
+int BPF_PROG(on_mark_victim, struct task_struct *task, uid_t uid)
+{
+	struct mm_struct *mm = task->mm;
+	struct mt_proc_entry *e;
+	struct mt_oom_event *ev;
+
+	e = lookup_proc(task->tgid);
+	if (!e && !cfg_trace_all)
+		return 0;
+	if (e)
+		e->proc.flags |= MT_PROC_OOM_KILLED;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		__sync_fetch_and_add(&stats.ringbuf_drops, 1);
+		return 0;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->hdr.type = MT_EV_OOM;
+	ev->hdr.pid = task->tgid;
+	ev->hdr.time_ns = bpf_ktime_get_ns();
+	ev->cgroup_id = task_memcg_id(task);
+	bpf_probe_read_kernel_str(ev->comm, sizeof(ev->comm), task->comm);
+	if (mm)
+		read_counters(mm, ev->counters);
+	read_memcg(task, ev);
+	/* an OOM kill is rare and urgent: wake the consumer */
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
