@@ -68,7 +68,8 @@ static __always_inline void submit_lazily(void *record)
 	bpf_ringbuf_submit(record, flags);
 }
 
-static __always_inline void emit_row(__u32 pid, __u64 time_ns, __u64 rss, __u64 vm)
+static __always_inline void emit_row(__u32 pid, __u64 cgroup_id, __u64 time_ns, __u64 rss,
+				     __u64 vm)
 {
 	struct mt_row_event *e;
 
@@ -80,6 +81,7 @@ static __always_inline void emit_row(__u32 pid, __u64 time_ns, __u64 rss, __u64 
 	e->hdr.type = MT_EV_ROW;
 	e->hdr.pid = pid;
 	e->hdr.time_ns = time_ns;
+	e->cgroup_id = cgroup_id;
 	e->rss = rss;
 	e->vm = vm;
 	submit_lazily(e);
@@ -93,23 +95,25 @@ struct row_values {
 	__u64 vm;
 };
 
-static __always_inline void emit_rows(__u32 pid, const struct row_values *v, __u64 now)
+/* The rows due for a series: a process (pid), a cgroup (cgroup_id) or the total (both 0). */
+static __always_inline void emit_rows(__u32 pid, __u64 cgroup_id, const struct row_values *v,
+				      __u64 now)
 {
 	if (v->rows & MT_ROW_PEAK)
-		emit_row(pid, v->peak_ns, v->peak, v->vm);
+		emit_row(pid, cgroup_id, v->peak_ns, v->peak, v->vm);
 	if (v->rows & MT_ROW_NOW)
-		emit_row(pid, now, v->rss, v->vm);
+		emit_row(pid, cgroup_id, now, v->rss, v->vm);
 }
 
 /*
  * Add a process's change to one group's sum and track that group's peak,
  * under the group's lock: the peak of the sum is exact however many
- * processes change at once. Timeline rows are sent for `row_pid` when
- * `resolution` is set.
+ * processes change at once. Timeline rows are sent for the cgroup
+ * `cgroup_id` (0: the total) when `resolution` is set.
  */
 static __always_inline void group_entry_add(struct mt_group_entry *e,
 					    const __s64 delta[MT_NR_COUNTERS], __s64 delta_vm,
-					    __u64 now, __u32 row_pid, __u64 resolution)
+					    __u64 now, __u64 cgroup_id, __u64 resolution)
 {
 	struct row_values v = {};
 	__s64 rss;
@@ -131,7 +135,7 @@ static __always_inline void group_entry_add(struct mt_group_entry *e,
 	v.peak_ns = e->group.rss.peak_ns;
 	v.vm = e->group.vm;
 	bpf_spin_unlock(&e->lock);
-	emit_rows(row_pid, &v, now);
+	emit_rows(0, cgroup_id, &v, now);
 }
 
 static const struct mt_group_entry empty_group = {};
@@ -163,7 +167,7 @@ static __always_inline void groups_add(__u64 cgroup_id, const __s64 delta[MT_NR_
 		group_entry_add(e, delta, delta_vm, now, 0, cfg_resolution);
 	e = cgroup_id ? cgroup_group(cgroup_id) : NULL;
 	if (e)
-		group_entry_add(e, delta, delta_vm, now, 0, 0);
+		group_entry_add(e, delta, delta_vm, now, cgroup_id, cfg_cgroup_resolution);
 }
 
 /*
@@ -228,7 +232,7 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 	v.vm = vm;
 	bpf_spin_unlock(&e->lock);
 
-	emit_rows(p->tgid, &v, now);
+	emit_rows(p->tgid, 0, &v, now);
 	groups_add(p->cgroup_id, delta, delta_vm, now);
 }
 

@@ -18,6 +18,7 @@ MT_EXACT_STASH_MAP exact_stash SEC(".maps"); /* --exact: classic event -> BTF pr
 const volatile __u32 cfg_page_shift = 12;
 const volatile __u32 cfg_follow_children = 1; /* add forked children to `procs` */
 const volatile __u64 cfg_resolution = 0;      /* timeline resolution in bytes; 0: no timeline */
+const volatile __u64 cfg_cgroup_resolution = 0; /* the same for each cgroup's series (audit) */
 const volatile __u32 cfg_exact = 0;	      /* exact values from the classic event */
 const volatile __u32 cfg_trace_all = 0;	      /* -a: every process on the host */
 const volatile __u32 cfg_self_tgid = 0;	      /* memtrace itself, never traced */

@@ -89,6 +89,7 @@ extern MT_EXACT_STASH_MAP exact_stash SEC(".maps");
 extern const volatile __u32 cfg_page_shift;
 extern const volatile __u32 cfg_follow_children;
 extern const volatile __u64 cfg_resolution;
+extern const volatile __u64 cfg_cgroup_resolution;
 extern const volatile __u32 cfg_exact;
 extern const volatile __u32 cfg_trace_all;
 extern const volatile __u32 cfg_self_tgid;

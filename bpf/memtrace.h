@@ -129,9 +129,13 @@ struct mt_event_header {
 	__u64 time_ns;
 };
 
-/* MT_EV_ROW: one line of the timeline. time_ns is when rss had this value. */
+/*
+ * MT_EV_ROW: one point of a series: a process's (hdr.pid), a cgroup's
+ * (cgroup_id) or the total (both 0). time_ns is when rss had this value.
+ */
 struct mt_row_event {
 	struct mt_event_header hdr;
+	__u64 cgroup_id;
 	__u64 rss;
 	__u64 vm;
 };
@@ -177,7 +181,7 @@ _Static_assert(sizeof(struct mt_rss_track) == 40, "mt_rss_track layout");
 _Static_assert(sizeof(struct mt_proc) == 224, "mt_proc layout");
 _Static_assert(sizeof(struct mt_proc_entry) == 232, "mt_proc_entry layout");
 _Static_assert(sizeof(struct mt_group_entry) == 120, "mt_group_entry layout");
-_Static_assert(sizeof(struct mt_row_event) == 32, "mt_row_event layout");
+_Static_assert(sizeof(struct mt_row_event) == 40, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 296, "mt_proc_event layout");
 _Static_assert(sizeof(struct mt_oom_event) == 96, "mt_oom_event layout");
 _Static_assert(sizeof(struct mt_cgroup_event) == 288, "mt_cgroup_event layout");

@@ -22,6 +22,8 @@ int events_handle(void *ctx, const void *data, size_t size)
 
 		if (size < sizeof(*e))
 			return -EINVAL;
+		if (e->cgroup_id)
+			return report_add_cgroup_row(r, e->cgroup_id, hdr->time_ns, e->rss);
 		return report_add_row(r, hdr->pid, hdr->time_ns, e->rss, e->vm);
 	}
 	case MT_EV_FORK:

@@ -197,6 +197,7 @@ struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_f
 	t->skel->rodata->cfg_page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
 	t->skel->rodata->cfg_follow_children = cfg->follow_children;
 	t->skel->rodata->cfg_resolution = cfg->resolution;
+	t->skel->rodata->cfg_cgroup_resolution = cfg->cgroup_resolution;
 	t->skel->rodata->cfg_exact = cfg->exact;
 	t->skel->rodata->cfg_trace_all = cfg->trace_all;
 	t->skel->rodata->cfg_self_tgid = getpid();

@@ -19,6 +19,7 @@ struct mt_tracer_config {
 	bool exact;	/* exact values from the classic kmem:rss_stat event */
 	bool trace_all; /* -a: every process, found at its first event */
 	uint64_t resolution; /* timeline resolution; 0: no timeline rows */
+	uint64_t cgroup_resolution; /* the same for each cgroup's series (audit) */
 	uint32_t max_procs;
 	bool verbose;		     /* pass libbpf's messages through */
 	const char *fail_tracepoint; /* act as if the kernel lacked this tracepoint */

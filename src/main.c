@@ -63,6 +63,7 @@ static bool has_bpf_privileges(void)
 struct outputs {
 	struct mt_outfile text, json, timeline;
 	bool has_text, has_json, has_timeline;
+	bool audit; /* text and JSON are the audit's */
 };
 
 static int open_output(struct mt_outfile *out, const char *path, bool *has)
@@ -91,6 +92,7 @@ static int open_outputs(struct outputs *o, const struct mt_options *opts)
 	/* the text report goes to stdout unless stdout carries a machine format */
 	if (!err && !opts->quiet && !stdout_taken)
 		err = open_output(&o->text, "-", &o->has_text);
+	o->audit = opts->audit;
 	return err;
 }
 
@@ -128,9 +130,11 @@ static int write_outputs(struct outputs *o, const struct mt_report *r)
 {
 	bool failed = false;
 
-	failed |= write_output(&o->json, o->has_json, &mt_writer_json, r) != 0;
+	failed |= write_output(&o->json, o->has_json,
+			       o->audit ? &mt_writer_audit_json : &mt_writer_json, r) != 0;
 	failed |= write_output(&o->timeline, o->has_timeline, &mt_writer_timeline, r) != 0;
-	failed |= write_output(&o->text, o->has_text, &mt_writer_text, r) != 0;
+	failed |= write_output(&o->text, o->has_text,
+			       o->audit ? &mt_writer_audit_text : &mt_writer_text, r) != 0;
 	return failed ? -EIO : 0;
 }
 
@@ -338,6 +342,9 @@ static int seed_running(struct mt_tracer *t, struct mt_report *r, const struct m
 	for (size_t i = 0; !err && i < sums.nr_cgroups; i++) {
 		sum_start(&sums.cgroups[i].g, now);
 		err = mt_tracer__set_cgroup_group(t, sums.cgroups[i].id, &sums.cgroups[i].g);
+		if (!err)
+			err = report_add_cgroup_row(r, sums.cgroups[i].id, now,
+						    sums.cgroups[i].g.rss.rss);
 	}
 	if (err)
 		mt_err("cannot set up the groups: %s", strerror(-err));
@@ -586,6 +593,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 		.follow_children = opts->mode == MT_MODE_COMMAND || opts->children,
 		.exact = opts->exact,
 		.trace_all = opts->mode == MT_MODE_ALL,
+		.cgroup_resolution = opts->audit ? opts->resolution : 0,
 		.resolution = opts->timeline_path ? opts->resolution : 0,
 		.max_procs = opts->max_procs,
 		.verbose = opts->verbose,
@@ -671,11 +679,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setup_signals();
-	report_init(&report, mt_now_ns(), opts.timeline_path != NULL);
+	report_init(&report, mt_now_ns(), opts.timeline_path != NULL || opts.audit);
 	report.command = opts.mode == MT_MODE_COMMAND ? opts.command : NULL;
 	report.pids = opts.pids;
 	report.nr_pids = opts.nr_pids;
 	report.by = opts.by;
+	report.audit_margin = opts.margin;
 
 	run.opts = &opts;
 	run.report = &report;

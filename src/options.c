@@ -27,6 +27,7 @@ enum {
 	OPT_FAIL_TRACEPOINT,
 	OPT_EXACT,
 	OPT_BY,
+	OPT_MARGIN,
 };
 
 static const struct option long_options[] = {
@@ -44,6 +45,7 @@ static const struct option long_options[] = {
 	{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 	{ "exact", no_argument, NULL, OPT_EXACT },
 	{ "by", required_argument, NULL, OPT_BY },
+	{ "margin", required_argument, NULL, OPT_MARGIN },
 	{ "fail-tracepoint", required_argument, NULL, OPT_FAIL_TRACEPOINT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -55,6 +57,7 @@ static void usage(FILE *f)
 	fputs("usage: memtrace [OPTIONS] -- CMD [ARGS...]\n"
 	      "       memtrace [OPTIONS] -p PID[,PID...]\n"
 	      "       memtrace [OPTIONS] -a\n"
+	      "       memtrace audit -d SECONDS [--by container|cgroup] [--margin PCT] [--json FILE]\n"
 	      "\n"
 	      "Exact memory peaks of a command or of running processes, from kernel events.\n"
 	      "\n"
@@ -65,6 +68,7 @@ static void usage(FILE *f)
 	      "  -i, --interval SECS    live line on stderr every SECS seconds (default 1, 0: none)\n"
 	      "  -q, --quiet            no live line and no text report\n"
 	      "      --by WHAT          text report by process (default), cgroup or container\n"
+	      "      --margin PCT       audit: suggested limit = peak + PCT%% (default 20)\n"
 	      "      --json FILE        write the report as JSON to FILE ('-': stdout)\n"
 	      "      --timeline FILE    write the RSS timeline as CSV to FILE ('-': stdout)\n"
 	      "      --resolution BYTES timeline row when RSS moved this much (default 1M)\n"
@@ -102,6 +106,19 @@ static int parse_count_opt(const char *option, const char *value, bool suffix, u
 
 static int validate(struct mt_options *opts)
 {
+	if (opts->audit && (opts->nr_pids || opts->command || opts->all)) {
+		mt_err("audit covers every process: it takes neither -p, -a nor a command");
+		return -EINVAL;
+	}
+	if (opts->audit && !opts->duration) {
+		mt_err("audit needs a window: -d SECONDS");
+		return -EINVAL;
+	}
+	if (opts->audit) {
+		opts->all = true;
+		if (!opts->by_given)
+			opts->by = MT_BY_CONTAINER;
+	}
 	if ((opts->nr_pids > 0) + (opts->command != NULL) + opts->all > 1) {
 		mt_err("give one of -p PID, -a or a command");
 		return -EINVAL;
@@ -132,7 +149,14 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 	opts->interval = 1;
 	opts->resolution = 1 << 20;
 	opts->max_procs = 16384;
+	opts->margin = 0.20;
 
+	/* `memtrace audit ...`: a subcommand, then the same options */
+	if (argc > 1 && !strcmp(argv[1], "audit")) {
+		opts->audit = true;
+		argv++;
+		argc--;
+	}
 	opterr = 0;
 	/* '+': stop at the first non-option, which starts CMD */
 	while ((c = getopt_long(argc, argv, "+:p:ad:i:qvhV", long_options, NULL)) != -1) {
@@ -167,6 +191,13 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 			break;
 		case OPT_FAIL_TRACEPOINT: opts->fail_tracepoint = optarg; break;
 		case OPT_EXACT: opts->exact = true; break;
+		case OPT_MARGIN: {
+			double pct;
+
+			err = parse_seconds_opt("--margin", optarg, &pct);
+			opts->margin = pct / 100;
+			break;
+		}
 		case OPT_BY:
 			if (!strcmp(optarg, "process"))
 				opts->by = MT_BY_PROCESS;
@@ -176,6 +207,7 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 				opts->by = MT_BY_CONTAINER;
 			else
 				err = bad_value("--by", optarg);
+			opts->by_given = true;
 			break;
 		case 'h': usage(stdout); return 1;
 		case 'V': printf("memtrace %s\n", MEMTRACE_VERSION); return 1;

@@ -27,6 +27,8 @@ struct mt_options {
 	int *pids;
 	int nr_pids;
 	bool all;	 /* -a */
+	bool audit;	 /* memtrace audit: -a with the right-sizing report */
+	double margin;	 /* audit: suggested limit = peak x (1 + margin) */
 	bool children;	 /* -p: follow new descendants */
 	double duration; /* -d seconds; 0: until the traced processes exit */
 	double interval; /* -i seconds; 0: no live line */
@@ -34,6 +36,7 @@ struct mt_options {
 	bool verbose;
 	bool exact; /* exact per-CPU sums from the classic rss_stat event */
 	enum mt_by by; /* how the text report groups */
+	bool by_given;
 	const char *json_path;
 	const char *timeline_path;
 	uint64_t resolution; /* timeline resolution in bytes */

@@ -19,5 +19,7 @@ struct mt_writer {
 extern const struct mt_writer mt_writer_text;	  /* the human report */
 extern const struct mt_writer mt_writer_json;	  /* memtrace.report/1 */
 extern const struct mt_writer mt_writer_timeline; /* CSV time_s,pid,rss_bytes,vm_bytes */
+extern const struct mt_writer mt_writer_audit_text; /* memtrace audit: the table */
+extern const struct mt_writer mt_writer_audit_json; /* memtrace audit: memtrace.audit/1 */
 
 #endif /* MEMTRACE_OUTPUT_H */

@@ -33,9 +33,12 @@ static int write_timeline(const struct mt_report *r, FILE *f)
 	qsort(rows, r->nr_rows, sizeof(*rows), cmp_row_time);
 
 	fputs("time_s,pid,rss_bytes,vm_bytes\n", f);
-	for (i = 0; i < r->nr_rows; i++)
+	for (i = 0; i < r->nr_rows; i++) {
+		if (rows[i].cgroup_id)
+			continue; /* cgroups' series feed the audit */
 		fprintf(f, "%.6f,%u,%llu,%llu\n", report_seconds(r, rows[i].time_ns), rows[i].pid,
 			(unsigned long long)rows[i].rss, (unsigned long long)rows[i].vm);
+	}
 	free(rows);
 	return ferror(f) ? -EIO : 0;
 }

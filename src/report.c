@@ -211,10 +211,18 @@ int report_finish(struct mt_report *r, uint64_t end_ns)
 		err = report_add_row(r, 0, g->peak_ns, g->peak, r->group.vm);
 	if (!err)
 		err = report_add_row(r, 0, end_ns, g->rss, r->group.vm);
+	for (i = 0; i < r->nr_cgroups && !err; i++) {
+		const struct mt_rss_track *t = &r->cgroups[i].g.rss;
+
+		if (t->peak_unsent)
+			err = report_add_cgroup_row(r, r->cgroups[i].id, t->peak_ns, t->peak);
+		if (!err)
+			err = report_add_cgroup_row(r, r->cgroups[i].id, end_ns, t->rss);
+	}
 	return err;
 }
 
-int report_add_row(struct mt_report *r, uint32_t pid, uint64_t time_ns, uint64_t rss, uint64_t vm)
+static int add_row(struct mt_report *r, const struct mt_row *row)
 {
 	struct mt_row *grown;
 
@@ -229,8 +237,18 @@ int report_add_row(struct mt_report *r, uint32_t pid, uint64_t time_ns, uint64_t
 		r->rows = grown;
 		r->cap_rows = cap;
 	}
-	r->rows[r->nr_rows++] = (struct mt_row){ time_ns, pid, rss, vm };
+	r->rows[r->nr_rows++] = *row;
 	return 0;
+}
+
+int report_add_row(struct mt_report *r, uint32_t pid, uint64_t time_ns, uint64_t rss, uint64_t vm)
+{
+	return add_row(r, &(struct mt_row){ .time_ns = time_ns, .pid = pid, .rss = rss, .vm = vm });
+}
+
+int report_add_cgroup_row(struct mt_report *r, uint64_t cgroup_id, uint64_t time_ns, uint64_t rss)
+{
+	return add_row(r, &(struct mt_row){ .time_ns = time_ns, .cgroup_id = cgroup_id, .rss = rss });
 }
 
 int mt_exit_code(int wait_status)

@@ -45,7 +45,8 @@ struct mt_oom_kill {
 
 struct mt_row {
 	uint64_t time_ns;
-	uint32_t pid; /* 0: all traced processes together */
+	uint32_t pid;	    /* 0: all traced processes together, or a cgroup's row */
+	uint64_t cgroup_id; /* a cgroup's series (audit); 0 otherwise */
 	uint64_t rss;
 	uint64_t vm;
 };
@@ -69,6 +70,7 @@ struct mt_report {
 	uint64_t start_ns, end_ns;   /* CLOCK_MONOTONIC */
 
 	int by;		/* enum mt_by: how the text report groups */
+	double audit_margin; /* memtrace audit: suggested limit = peak x (1 + margin) */
 	struct mt_cgroups *cgroup_names; /* learns cgroup paths from the events; may be NULL */
 	char **command; /* NULL under -p */
 	const int *pids;
@@ -90,6 +92,7 @@ int report_on_new(struct mt_report *r, const struct mt_proc_event *e);
 int report_on_exec(struct mt_report *r, const struct mt_proc_event *e);
 int report_on_exit(struct mt_report *r, const struct mt_proc *k);
 int report_add_row(struct mt_report *r, uint32_t pid, uint64_t time_ns, uint64_t rss, uint64_t vm);
+int report_add_cgroup_row(struct mt_report *r, uint64_t cgroup_id, uint64_t time_ns, uint64_t rss);
 int report_on_oom(struct mt_report *r, const struct mt_oom_event *e);
 void report_on_cgroup(struct mt_report *r, const struct mt_cgroup_event *e);
 /* The group of a memory cgroup, NULL if none was reported. */

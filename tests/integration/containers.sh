@@ -98,3 +98,35 @@ test_oom_kill_in_container() {
 	assert_eq "killed by SIGKILL" "$(jqf ".processes[] | select(.pid == $pid and .comm == \"grow\") | .exit_code" r.json)" 137
 	grep -q "OOM kill" report.txt || fail "text report lacks the OOM kill"
 }
+
+# audit: one container far under its limit, one close to it
+test_audit_flags_containers() {
+	require_runc
+	local roomy=aaaa0b9a2c1d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f
+	local tight=bbbb0b9a2c1d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f
+	make_bundle roomy "/docker/$roomy" $((256 * MIB)) /grow 32 400
+	make_bundle tight "/docker/$tight" $((64 * MIB)) /grow 58 400
+	"$MEMTRACE" audit -d 600 -i 0 --json audit.json > audit.txt 2> err.txt &
+	MT_PID=$!
+	wait_for err.txt "and every new one"
+	run_container mt-roomy-$$ roomy roomy.out
+	run_container mt-tight-$$ tight tight.out
+	kill -INT "$MT_PID"
+	wait "$MT_PID" || true
+	grep -q vmhwm_bytes roomy.out || fail "roomy did not run: $(cat roomy.out)"
+	assert_eq "schema" "$(jqf .schema audit.json)" memtrace.audit/1
+	local e=".entries[] | select(.container_id == \"$roomy\")"
+	assert_eq "roomy verdict" "$(jqf "$e | .verdict" audit.json)" over-provisioned
+	assert_eq "roomy limit" "$(jqf "$e | .limit_bytes" audit.json)" $((256 * MIB))
+	assert_within "roomy peak vs its VmHWM" "$(jqf "$e | .peak_rss_bytes" audit.json)" "$(kv vmhwm_bytes roomy.out)" 2
+	assert_within "suggested = peak + 20%" "$(jqf "$e | .suggested_limit_bytes" audit.json)" \
+		"$(jqf "$e | .peak_rss_bytes * 1.2 | floor" audit.json)" 0.01
+	jqf "$e | (.p50_bytes <= .p95_bytes) and (.p95_bytes <= .p99_bytes) and (.p99_bytes <= .peak_rss_bytes)" \
+		audit.json > /dev/null
+	assert_eq "roomy headroom" "$(jqf "$e | .headroom_bytes" audit.json)" \
+		"$(jqf "$e | .limit_bytes - .peak_rss_bytes" audit.json)"
+	e=".entries[] | select(.container_id == \"$tight\")"
+	assert_eq "tight verdict" "$(jqf "$e | .verdict" audit.json)" at-risk
+	assert_eq "tight limit" "$(jqf "$e | .limit_bytes" audit.json)" $((64 * MIB))
+	grep -q "over-provisioned" audit.txt || fail "text audit: $(cat audit.txt)"
+}

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "audit.h"
 #include "events.h"
 #include "output.h"
 #include "report.h"
@@ -186,9 +187,61 @@ static void test_json_writer(void **state)
 	report_free(&r);
 }
 
+/* 10 s at 100, 80 s at 200, 10 s at 900: time-weighted, not per row */
+static void test_audit_percentiles(void **state)
+{
+	const struct mt_row rows[] = {
+		{ .time_ns = 0, .rss = 100 },
+		{ .time_ns = 10, .rss = 200 },
+		{ .time_ns = 90, .rss = 900 },
+	};
+
+	(void)state;
+	assert_int_equal(audit_percentile(rows, 3, 100, 0.05), 100);
+	assert_int_equal(audit_percentile(rows, 3, 100, 0.50), 200);
+	assert_int_equal(audit_percentile(rows, 3, 100, 0.89), 200);
+	assert_int_equal(audit_percentile(rows, 3, 100, 0.95), 900);
+	assert_int_equal(audit_percentile(rows, 3, 100, 1.0), 900);
+	assert_int_equal(audit_percentile(rows, 0, 100, 0.5), 0);
+	/* a single point holds until the end */
+	assert_int_equal(audit_percentile(rows, 1, 100, 0.99), 100);
+}
+
+static void test_audit_verdicts(void **state)
+{
+	struct mt_report r;
+	struct mt_group g = {};
+	struct mt_audit_entry *e;
+	size_t n;
+
+	(void)state;
+	report_init(&r, 0, true);
+	r.end_ns = 100;
+	g.rss.peak = 40;
+	assert_int_equal(report_add_cgroup(&r, 1, &g, "/docker/x"), 0);
+	g.rss.peak = 95;
+	assert_int_equal(report_add_cgroup(&r, 2, &g, "/b"), 0);
+	g.rss.peak = 70;
+	assert_int_equal(report_add_cgroup(&r, 3, &g, "/c"), 0);
+	assert_int_equal(report_add_cgroup(&r, 4, &g, "/d"), 0);
+	for (int i = 0; i < 3; i++)
+		r.cgroups[i].memcg = (struct mt_memcg){ .known = true, .limit = 100 };
+	e = audit_build(&r, 0, 0.2, &n);
+	assert_int_equal(n, 4);
+	assert_string_equal(e[0].verdict, "over-provisioned");
+	assert_string_equal(e[1].verdict, "at-risk");
+	assert_string_equal(e[2].verdict, "ok");
+	assert_string_equal(e[3].verdict, "no-limit");
+	assert_int_equal(e[1].suggested, 114);
+	free(e);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_audit_percentiles),
+		cmocka_unit_test(test_audit_verdicts),
 		cmocka_unit_test(test_fork_exec_exit),
 		cmocka_unit_test(test_pid_reuse_new_record),
 		cmocka_unit_test(test_bad_records_rejected),
