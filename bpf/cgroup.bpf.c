@@ -24,8 +24,13 @@ int BPF_PROG(on_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 	int i;
 
 	e = lookup_proc(task->tgid);
-	if (!e)
+	if (!e) {
+		/* --cgroup/--container: a process moving into the subtree is traced from now on */
+		if (cfg_trace_all && cfg_scope_cgroup_id && task->mm && task->tgid != cfg_self_tgid)
+			track_new_process(task, task->mm, task->real_parent->tgid, MT_PROC_ATTACHED,
+					  bpf_ktime_get_ns(), MT_EV_FOUND);
 		return 0;
+	}
 	to = task_memcg_id(task);
 	bpf_spin_lock(&e->lock);
 	from = e->proc.cgroup_id;

@@ -46,7 +46,7 @@ static __always_inline struct mt_proc_entry *lookup_proc(__u32 tgid)
 	__u32 *slot;
 
 	slot = bpf_map_lookup_elem(&proc_slot, &tgid);
-	if (!slot || !*slot)
+	if (!slot || !*slot || *slot == MT_SLOT_OUT_OF_SCOPE)
 		return NULL;
 	e = bpf_map_lookup_elem(&procs, slot);
 	/* a slot freed and reused under a racing event names another process */
@@ -322,6 +322,40 @@ static __always_inline struct mt_proc_entry *claim_slot(__u32 tgid, __u32 *slot)
 }
 
 /*
+ * Under --cgroup/--container: is the task's memory cgroup inside the chosen
+ * subtree? Its ancestor at the subtree root's depth must be that root.
+ */
+static __always_inline int in_scope(struct task_struct *task)
+{
+	int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct cgroup_subsys_state *css;
+	struct cgroup *cgrp, *ancestor = NULL;
+
+	if (!cfg_scope_cgroup_id)
+		return 1;
+	if (memory < 0 || memory >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	css = task->cgroups->subsys[memory];
+	if (!css)
+		return 0;
+	cgrp = css->cgroup;
+	if (cgrp->level < (int)cfg_scope_level)
+		return 0;
+	/* ancestors[] is a flexible array the verifier cannot bound: read it as memory */
+	bpf_probe_read_kernel(&ancestor, sizeof(ancestor), &cgrp->ancestors[cfg_scope_level]);
+	return ancestor && BPF_CORE_READ(ancestor, kn, id) == cfg_scope_cgroup_id;
+}
+
+/* Remember that tgid is outside the scope: later events stop at the lookup. */
+static __always_inline void mark_out_of_scope(__u32 tgid)
+{
+	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
+
+	if (slot)
+		*slot = MT_SLOT_OUT_OF_SCOPE;
+}
+
+/*
  * Start tracing `task`: a forked child (MT_EV_FORK) or, under -a, a process
  * seen for the first time (MT_EV_FOUND). Its memory now, read from `mm`
  * (NULL: a vfork child, counted from its exec), is its starting point and
@@ -337,6 +371,10 @@ static __always_inline struct mt_proc_entry *track_new_process(struct task_struc
 	__u32 tgid = task->tgid, slot, *published;
 	int i;
 
+	if (cfg_trace_all && !in_scope(task)) {
+		mark_out_of_scope(tgid);
+		return NULL;
+	}
 	p->tgid = tgid;
 	p->ppid = ppid;
 	p->flags = flags;

@@ -74,6 +74,15 @@ static __always_inline __s32 wait_status(struct task_struct *task)
 	return task->exit_code;
 }
 
+/* A process seen outside the scope exits: its pid may come back in scope. */
+static __always_inline void forget_out_of_scope(__u32 tgid)
+{
+	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
+
+	if (slot && *slot == MT_SLOT_OUT_OF_SCOPE)
+		*slot = 0;
+}
+
 /* The process is reported: unpublish its entry and give the slot back. */
 static __always_inline void release_slot(struct mt_proc_entry *e, __u32 tgid)
 {
@@ -108,8 +117,10 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
 	if (!group_dead)
 		return 0;
 	e = lookup_proc(tgid);
-	if (!e)
+	if (!e) {
+		forget_out_of_scope(tgid);
 		return 0;
+	}
 	e->proc.faults = task_faults(task) - e->proc.faults_base;
 	if (mm && e->proc.mm == (__u64)mm) {
 		proc_update_from_mm(e, mm);

@@ -21,6 +21,8 @@ const volatile __u64 cfg_resolution = 0;      /* timeline resolution in bytes; 0
 const volatile __u64 cfg_cgroup_resolution = 0; /* the same for each cgroup's series (audit) */
 const volatile __u32 cfg_exact = 0;	      /* exact values from the classic event */
 const volatile __u32 cfg_trace_all = 0;	      /* -a: every process on the host */
+const volatile __u64 cfg_scope_cgroup_id = 0;  /* --cgroup/--container: only this subtree */
+const volatile __u32 cfg_scope_level = 0;      /* that cgroup's depth (root: 0) */
 const volatile __u32 cfg_self_tgid = 0;	      /* memtrace itself, never traced */
 
 struct mt_stats stats = {};

@@ -92,6 +92,8 @@ extern const volatile __u64 cfg_resolution;
 extern const volatile __u64 cfg_cgroup_resolution;
 extern const volatile __u32 cfg_exact;
 extern const volatile __u32 cfg_trace_all;
+extern const volatile __u64 cfg_scope_cgroup_id;
+extern const volatile __u32 cfg_scope_level;
 extern const volatile __u32 cfg_self_tgid;
 extern struct mt_stats stats;
 #endif

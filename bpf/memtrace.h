@@ -41,6 +41,12 @@ struct mt_rss_track {
 	__u32 pad;
 };
 
+/*
+ * proc_slot value of a process seen and found outside --cgroup/--container:
+ * its later events cost the one lookup that finds this.
+ */
+#define MT_SLOT_OUT_OF_SCOPE 0xffffffffu
+
 /* mt_proc.flags */
 #define MT_PROC_AWAIT_EXEC (1u << 0) /* `--` child: memtrace's own pre-exec copy, not yet CMD */
 #define MT_PROC_ADOPT_MM (1u << 1)   /* -p: learn the mm at the process's first own event */

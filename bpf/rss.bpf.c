@@ -50,6 +50,13 @@ static __always_inline int take_exact(int member, __u64 *bytes)
 	return 1;
 }
 
+static __always_inline int seen_out_of_scope(__u32 tgid)
+{
+	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
+
+	return slot && *slot == MT_SLOT_OUT_OF_SCOPE;
+}
+
 SEC("tp_btf/rss_stat")
 int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 {
@@ -64,7 +71,7 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 	e = lookup_proc(tgid);
 	if (!e) {
 		/* -a: a process met for the first time, in its own context */
-		if (!cfg_trace_all || task->mm != mm || tgid == cfg_self_tgid)
+		if (!cfg_trace_all || task->mm != mm || tgid == cfg_self_tgid || seen_out_of_scope(tgid))
 			return 0;
 		e = track_new_process(task, mm, task->real_parent->tgid, MT_PROC_ATTACHED,
 				      bpf_ktime_get_ns(), MT_EV_FOUND);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "container.h"
 
 struct cgroup_path {
 	uint64_t id;
@@ -288,4 +289,86 @@ const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id)
 	if (!cgroups_read_memcg(cg, p->path, &now))
 		p->memcg = now;
 	return p->memcg.known ? &p->memcg : NULL;
+}
+
+static unsigned int depth(const char *path)
+{
+	unsigned int n = 0;
+
+	for (const char *p = path; *p; p++) {
+		if (*p != '/' && (p == path || p[-1] == '/'))
+			n++;
+	}
+	return n;
+}
+
+static int fill_scope(const struct mt_cgroups *cg, const char *path, struct mt_cgroup_scope *s)
+{
+	char full[PATH_MAX + sizeof(cg->root)];
+	struct stat st;
+	size_t len;
+
+	if (path[0] != '/' || strlen(path) >= sizeof(s->path))
+		return -EINVAL;
+	snprintf(full, sizeof(full), "%s%s", cg->root, path);
+	if (stat(full, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	/* "/a/b/" is "/a/b" */
+	len = strlen(s->path);
+	while (len > 1 && s->path[len - 1] == '/')
+		s->path[--len] = '\0';
+	s->id = st.st_ino;
+	s->level = depth(s->path);
+	return 0;
+}
+
+int cgroups_scope_from_path(struct mt_cgroups *cg, const char *path, struct mt_cgroup_scope *s)
+{
+	return fill_scope(cg, path, s);
+}
+
+/* Is `path` strictly below `top`? */
+static bool is_below(const char *path, const char *top)
+{
+	size_t len = strlen(top);
+
+	return !strncmp(path, top, len) && path[len] == '/';
+}
+
+int cgroups_scope_from_container(struct mt_cgroups *cg, const char *id, struct mt_cgroup_scope *s)
+{
+	const char *found = NULL, *path;
+	struct mt_container c;
+	size_t len = strlen(id);
+
+	if (!len)
+		return -EINVAL;
+	rescan(cg);
+	for (size_t i = 0; i < cg->nr; i++) {
+		path = cg->paths[i].path;
+		if (!container_from_cgroup_path(path, &c))
+			continue;
+		if (!(c.id[0] && !strncmp(c.id, id, len)) && !(c.name[0] && !strcmp(c.name, id)))
+			continue;
+		/* a container's nested cgroups name it too: keep its top one */
+		if (!found || is_below(found, path))
+			found = path;
+		else if (!is_below(path, found))
+			return -EEXIST;
+	}
+	return found ? fill_scope(cg, found, s) : -ENOENT;
+}
+
+bool cgroups_in_scope(const struct mt_cgroup_scope *s, const char *path)
+{
+	size_t len = strlen(s->path);
+
+	if (!path)
+		return false;
+	if (len == 1) /* "/": everything */
+		return true;
+	return !strncmp(path, s->path, len) && (path[len] == '\0' || path[len] == '/');
 }

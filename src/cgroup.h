@@ -43,6 +43,26 @@ uint64_t cgroups_id_of_pid(const struct mt_cgroups *cg, int pid);
 /* A cgroup_mkdir event: remember its path if it is in the memory hierarchy. */
 void cgroups_learn(struct mt_cgroups *cg, uint64_t id, int hierarchy_id, const char *path);
 
+/*
+ * A subtree to trace (--cgroup, --container): its root's id, depth (the
+ * hierarchy's root is 0) and path.
+ */
+struct mt_cgroup_scope {
+	uint64_t id;
+	unsigned int level;
+	char path[4096];
+};
+
+/* --cgroup PATH (relative to the memory hierarchy's mount); 0 or -errno. */
+int cgroups_scope_from_path(struct mt_cgroups *cg, const char *path, struct mt_cgroup_scope *s);
+/*
+ * --container ID: the one cgroup whose container id starts with `id` (or
+ * whose container name is `id`); -ENOENT if none, -EEXIST if several.
+ */
+int cgroups_scope_from_container(struct mt_cgroups *cg, const char *id, struct mt_cgroup_scope *s);
+/* Is `path` the scope's root or below it? */
+bool cgroups_in_scope(const struct mt_cgroup_scope *s, const char *path);
+
 struct mt_memcg {
 	bool known;
 	uint64_t usage;	    /* memory.current / memory.usage_in_bytes */

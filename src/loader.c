@@ -200,6 +200,8 @@ struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_f
 	t->skel->rodata->cfg_cgroup_resolution = cfg->cgroup_resolution;
 	t->skel->rodata->cfg_exact = cfg->exact;
 	t->skel->rodata->cfg_trace_all = cfg->trace_all;
+	t->skel->rodata->cfg_scope_cgroup_id = cfg->scope_cgroup_id;
+	t->skel->rodata->cfg_scope_level = cfg->scope_level;
 	t->skel->rodata->cfg_self_tgid = getpid();
 	bpf_program__set_autoload(t->skel->progs.on_rss_stat_exact, cfg->exact);
 	t->max_procs = cfg->max_procs;

@@ -18,6 +18,8 @@ struct mt_tracer_config {
 	bool follow_children;
 	bool exact;	/* exact values from the classic kmem:rss_stat event */
 	bool trace_all; /* -a: every process, found at its first event */
+	uint64_t scope_cgroup_id;    /* with trace_all: only this memory cgroup's subtree */
+	unsigned int scope_level;    /* its depth */
 	uint64_t resolution; /* timeline resolution; 0: no timeline rows */
 	uint64_t cgroup_resolution; /* the same for each cgroup's series (audit) */
 	uint32_t max_procs;

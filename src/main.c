@@ -295,8 +295,8 @@ static int seed_listed(struct mt_tracer *t, struct mt_report *r, const struct mt
 }
 
 /* -a: every user process now running; those gone meanwhile are skipped. */
-static int seed_all(struct mt_tracer *t, struct mt_report *r, const struct mt_cgroups *cg,
-		    struct seed_sums *sums, uint64_t now)
+static int seed_all(struct mt_tracer *t, struct mt_report *r, struct mt_cgroups *cg,
+		    const struct mt_cgroup_scope *scope, struct seed_sums *sums, uint64_t now)
 {
 	DIR *proc = opendir("/proc");
 	struct dirent *d;
@@ -312,6 +312,8 @@ static int seed_all(struct mt_tracer *t, struct mt_report *r, const struct mt_cg
 		if (mt_parse_u64(d->d_name, false, &pid) || pid == (uint64_t)getpid() ||
 		    read_running_process(cg, pid, &k, now))
 			continue;
+		if (scope->id && !cgroups_in_scope(scope, cgroups_path(cg, k.cgroup_id)))
+			continue;
 		err = seed_process(t, r, &k, sums, now);
 		if (err == -ENOSPC) {
 			r->untracked_at_start++; /* --max-procs is smaller than the host */
@@ -325,14 +327,15 @@ static int seed_all(struct mt_tracer *t, struct mt_report *r, const struct mt_cg
 }
 
 /* Seed -p or -a, then the sums of what was seeded: in total and per cgroup. */
-static int seed_running(struct mt_tracer *t, struct mt_report *r, const struct mt_cgroups *cg,
-			const struct mt_options *opts, uint64_t now)
+static int seed_running(struct mt_tracer *t, struct mt_report *r, struct mt_cgroups *cg,
+			const struct mt_cgroup_scope *scope, const struct mt_options *opts,
+			uint64_t now)
 {
 	struct seed_sums sums = {};
 	int err;
 
 	err = opts->mode == MT_MODE_ALL ?
-		      seed_all(t, r, cg, &sums, now) :
+		      seed_all(t, r, cg, scope, &sums, now) :
 		      seed_listed(t, r, cg, opts->pids, opts->nr_pids, &sums, now);
 	if (err)
 		goto cleanup;
@@ -485,6 +488,7 @@ static bool all_targets_gone(struct mt_report *r, const struct mt_options *opts)
 
 struct run {
 	const struct mt_options *opts;
+	struct mt_cgroup_scope scope; /* --cgroup/--container; id 0: none */
 	struct mt_tracer *tracer;
 	struct mt_cgroups *cgroups; /* NULL: no memory hierarchy; groups keep their ids */
 	struct mt_report *report;
@@ -585,6 +589,33 @@ static int collect_final_state(struct run *run)
 	return report_finish(r, mt_now_ns());
 }
 
+/* --cgroup PATH or --container ID to the subtree BPF restricts tracing to. */
+static int resolve_scope(struct run *run)
+{
+	const struct mt_options *opts = run->opts;
+	int err;
+
+	if (!run->cgroups) {
+		mt_err("no memory cgroup hierarchy on this host: --cgroup and --container need one");
+		return -ENOENT;
+	}
+	if (opts->scope_cgroup) {
+		err = cgroups_scope_from_path(run->cgroups, opts->scope_cgroup, &run->scope);
+		if (err)
+			mt_err("no memory cgroup '%s': %s", opts->scope_cgroup, strerror(-err));
+		return err;
+	}
+	err = cgroups_scope_from_container(run->cgroups, opts->scope_container, &run->scope);
+	if (err == -ENOENT)
+		mt_err("no running container matches '%s'", opts->scope_container);
+	else if (err == -EEXIST)
+		mt_err("'%s' matches several containers: give more of its id",
+		       opts->scope_container);
+	else if (err)
+		mt_err("cannot find container '%s': %s", opts->scope_container, strerror(-err));
+	return err;
+}
+
 static int run_trace(struct run *run, struct outputs *outs)
 {
 	const struct mt_options *opts = run->opts;
@@ -608,6 +639,10 @@ static int run_trace(struct run *run, struct outputs *outs)
 	if (run->cgroups)
 		cgroups_path(run->cgroups, 0);
 	r->cgroup_names = run->cgroups;
+	if ((opts->scope_cgroup || opts->scope_container) && resolve_scope(run))
+		goto fail;
+	cfg.scope_cgroup_id = run->scope.id;
+	cfg.scope_level = run->scope.level;
 	run->tracer = mt_tracer__open(&cfg, events_handle, r);
 	if (!run->tracer)
 		goto fail;
@@ -618,7 +653,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 		r->pids = &run->child.pid;
 		r->nr_pids = 1;
 	} else {
-		err = seed_running(run->tracer, r, run->cgroups, opts, r->start_ns);
+		err = seed_running(run->tracer, r, run->cgroups, &run->scope, opts, r->start_ns);
 	}
 	if (err || mt_tracer__attach(run->tracer))
 		goto fail;

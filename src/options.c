@@ -28,6 +28,8 @@ enum {
 	OPT_EXACT,
 	OPT_BY,
 	OPT_MARGIN,
+	OPT_CGROUP,
+	OPT_CONTAINER,
 };
 
 static const struct option long_options[] = {
@@ -46,6 +48,8 @@ static const struct option long_options[] = {
 	{ "exact", no_argument, NULL, OPT_EXACT },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "margin", required_argument, NULL, OPT_MARGIN },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "fail-tracepoint", required_argument, NULL, OPT_FAIL_TRACEPOINT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -63,6 +67,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "  -p, --pid PIDS         trace these running processes (comma-separated)\n"
 	      "  -a, --all              trace every process on the host, until -d or Ctrl-C\n"
+	      "      --cgroup PATH      like -a, within this memory cgroup's subtree only\n"
+	      "      --container ID     like -a, within this container's cgroup only\n"
 	      "      --children         with -p: also trace their new descendants\n"
 	      "  -d, --duration SECS    stop tracing after SECS seconds\n"
 	      "  -i, --interval SECS    live line on stderr every SECS seconds (default 1, 0: none)\n"
@@ -106,6 +112,13 @@ static int parse_count_opt(const char *option, const char *value, bool suffix, u
 
 static int validate(struct mt_options *opts)
 {
+	if (opts->scope_cgroup && opts->scope_container) {
+		mt_err("give either --cgroup or --container");
+		return -EINVAL;
+	}
+	/* a scope is -a within a subtree */
+	if ((opts->scope_cgroup || opts->scope_container) && !opts->audit)
+		opts->all = true;
 	if (opts->audit && (opts->nr_pids || opts->command || opts->all)) {
 		mt_err("audit covers every process: it takes neither -p, -a nor a command");
 		return -EINVAL;
@@ -191,6 +204,8 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 			break;
 		case OPT_FAIL_TRACEPOINT: opts->fail_tracepoint = optarg; break;
 		case OPT_EXACT: opts->exact = true; break;
+		case OPT_CGROUP: opts->scope_cgroup = optarg; break;
+		case OPT_CONTAINER: opts->scope_container = optarg; break;
 		case OPT_MARGIN: {
 			double pct;
 

@@ -28,6 +28,8 @@ struct mt_options {
 	int nr_pids;
 	bool all;	 /* -a */
 	bool audit;	 /* memtrace audit: -a with the right-sizing report */
+	const char *scope_cgroup;    /* --cgroup PATH: -a within this subtree */
+	const char *scope_container; /* --container ID: -a within its cgroup */
 	double margin;	 /* audit: suggested limit = peak x (1 + margin) */
 	bool children;	 /* -p: follow new descendants */
 	double duration; /* -d seconds; 0: until the traced processes exit */

@@ -130,3 +130,49 @@ test_audit_flags_containers() {
 	assert_eq "tight limit" "$(jqf "$e | .limit_bytes" audit.json)" $((64 * MIB))
 	grep -q "over-provisioned" audit.txt || fail "text audit: $(cat audit.txt)"
 }
+
+# --container ID: only that container's processes are traced; the host's are not
+test_container_scope_filter() {
+	require_runc
+	local name=mt-scope-$$
+	make_bundle scoped "/docker/$CTR_HEX" $((256 * MIB)) /grow 64 1500
+	runc run --bundle scoped "$name" > ctr.out 2>&1 < /dev/null &
+	local runc_pid=$! tries=200
+	until [ -d "/sys/fs/cgroup/memory/docker/$CTR_HEX" ] || [ -d "/sys/fs/cgroup/docker/$CTR_HEX" ]; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "the container's cgroup never appeared"
+		sleep 0.05
+	done
+	"$MEMTRACE" --container "${CTR_HEX:0:12}" -i 0 --json r.json > /dev/null 2> err.txt &
+	MT_PID=$!
+	wait_for err.txt "and every new one"
+	"$WL/grow" 40 0 > host.out &
+	local host_pid=$!
+	wait "$host_pid"
+	wait "$runc_pid" || true
+	runc delete -f "$name" > /dev/null 2>&1 || true
+	stop_all
+	grep -q vmhwm_bytes ctr.out || fail "the container did not run: $(cat ctr.out)"
+	local g=".groups[] | select(.container_id == \"$CTR_HEX\")"
+	assert_within "container peak" "$(jqf "$g | .peak_rss_bytes" r.json)" "$(kv vmhwm_bytes ctr.out)" 2
+	assert_eq "the host's workload is not traced" "$(jqf "[.processes[] | select(.pid == $host_pid)] | length" r.json)" 0
+	assert_eq "the container's workload is" "$(jqf '[.processes[] | select(.comm == "grow")] | length' r.json)" 1
+	assert_eq "only the container's cgroup" "$(jqf "[.groups[] | select(.container_id != \"$CTR_HEX\")] | length" r.json)" 0
+	run_expect_scope_errors
+}
+
+run_expect_scope_errors() {
+	local status
+	set +e
+	"$MEMTRACE" --container ffffffffffff -d 1 > /dev/null 2> e1.txt
+	status=$?
+	set -e
+	assert_eq "unknown container exits 1" "$status" 1
+	grep -q "no running container matches 'ffffffffffff'" e1.txt || fail "message: $(cat e1.txt)"
+	set +e
+	"$MEMTRACE" --cgroup /no/such/cgroup -d 1 > /dev/null 2> e2.txt
+	status=$?
+	set -e
+	assert_eq "unknown cgroup exits 1" "$status" 1
+	grep -q "no memory cgroup '/no/such/cgroup'" e2.txt || fail "message: $(cat e2.txt)"
+}
