@@ -116,6 +116,7 @@ static __always_inline void group_entry_add(struct mt_group_entry *e,
 					    __u64 now, __u64 cgroup_id, __u64 resolution)
 {
 	struct row_values v = {};
+	__u32 window = live_window;
 	__s64 rss;
 	int new_peak, i;
 
@@ -125,7 +126,10 @@ static __always_inline void group_entry_add(struct mt_group_entry *e,
 	e->group.vm += delta_vm;
 	rss = e->group.counters[MT_FILE] + e->group.counters[MT_ANON] +
 	      e->group.counters[MT_SHMEM];
-	v.rows = mt_track_update(&e->group.rss, rss > 0 ? rss : 0, now, resolution, &new_peak);
+	if (rss < 0)
+		rss = 0;
+	mt_track_window(&e->group.rss, rss, window);
+	v.rows = mt_track_update(&e->group.rss, rss, now, resolution, &new_peak);
 	if (new_peak) {
 		for (i = 0; i < MT_NR_COUNTERS; i++)
 			e->group.peak_counters[i] = e->group.counters[i];
@@ -202,6 +206,7 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 	__s64 delta[MT_NR_COUNTERS] = {}, delta_vm;
 	struct row_values v = {};
 	int new_peak, changed = vm != p->vm, i;
+	__u32 window;
 	__u64 now;
 
 	for (i = 0; i < MT_NR_COUNTERS; i++)
@@ -210,6 +215,7 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 		return;
 
 	now = bpf_ktime_get_ns(); /* not before the fast path: it costs ~25 ns here */
+	window = live_window;
 	bpf_spin_lock(&e->lock);
 	for (i = 0; i < MT_NR_COUNTERS; i++) {
 		if (!(mask & (1u << i)))
@@ -221,6 +227,7 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 	p->vm = vm;
 	if (vm > p->peak_vm)
 		p->peak_vm = vm;
+	mt_track_window(&p->rss, resident(p->counters), window);
 	v.rows = mt_track_update(&p->rss, resident(p->counters), now, cfg_resolution, &new_peak);
 	if (new_peak) {
 		for (i = 0; i < MT_NR_COUNTERS; i++)

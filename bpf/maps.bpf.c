@@ -26,5 +26,6 @@ const volatile __u32 cfg_scope_level = 0;      /* that cgroup's depth (root: 0) 
 const volatile __u32 cfg_self_tgid = 0;	      /* memtrace itself, never traced */
 
 struct mt_stats stats = {};
+__u32 live_window = 0; /* the live view's interval number, advanced by userspace */
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -96,6 +96,7 @@ extern const volatile __u64 cfg_scope_cgroup_id;
 extern const volatile __u32 cfg_scope_level;
 extern const volatile __u32 cfg_self_tgid;
 extern struct mt_stats stats;
+extern __u32 live_window;
 #endif
 
 #endif /* MEMTRACE_MAPS_BPF_H */

@@ -38,7 +38,8 @@ struct mt_rss_track {
 	__u64 peak_ns;		/* CLOCK_MONOTONIC time of the peak */
 	__u64 last_row_rss;	/* rss of the last timeline row sent */
 	__u32 peak_unsent;	/* a new peak has no timeline row yet */
-	__u32 pad;
+	__u32 window;		/* the live view's interval that window_peak belongs to */
+	__u64 window_peak;	/* highest rss within that interval */
 };
 
 /*
@@ -183,10 +184,10 @@ struct mt_exit_event {
 	struct mt_proc proc;
 };
 
-_Static_assert(sizeof(struct mt_rss_track) == 40, "mt_rss_track layout");
-_Static_assert(sizeof(struct mt_proc) == 224, "mt_proc layout");
-_Static_assert(sizeof(struct mt_proc_entry) == 232, "mt_proc_entry layout");
-_Static_assert(sizeof(struct mt_group_entry) == 120, "mt_group_entry layout");
+_Static_assert(sizeof(struct mt_rss_track) == 48, "mt_rss_track layout");
+_Static_assert(sizeof(struct mt_proc) == 232, "mt_proc layout");
+_Static_assert(sizeof(struct mt_proc_entry) == 240, "mt_proc_entry layout");
+_Static_assert(sizeof(struct mt_group_entry) == 128, "mt_group_entry layout");
 _Static_assert(sizeof(struct mt_row_event) == 40, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 296, "mt_proc_event layout");
 _Static_assert(sizeof(struct mt_oom_event) == 96, "mt_oom_event layout");

@@ -67,7 +67,31 @@ static __always_inline void mt_track_init(struct mt_rss_track *t, __u64 rss, __u
 	t->peak_ns = now;
 	t->last_row_rss = rss;
 	t->peak_unsent = 0;
-	t->pad = 0;
+	t->window = 0;
+	t->window_peak = rss;
+}
+
+/*
+ * The live view's "peak in the last interval", the one figure a poller can
+ * never get: userspace numbers its intervals (window). Called with the new
+ * rss before mt_track_update(), while t->rss is still what held until now:
+ * the first change in a new interval starts its peak at the larger of the
+ * two, since the old value held from the interval's start.
+ */
+static __always_inline void mt_track_window(struct mt_rss_track *t, __u64 rss, __u32 window)
+{
+	if (t->window != window) {
+		t->window = window;
+		t->window_peak = t->rss;
+	}
+	if (rss > t->window_peak)
+		t->window_peak = rss;
+}
+
+/* The peak within interval `window`: without a change in it, rss held all along. */
+static __always_inline __u64 mt_track_window_peak(const struct mt_rss_track *t, __u32 window)
+{
+	return t->window == window && t->window_peak > t->rss ? t->window_peak : t->rss;
 }
 
 #endif /* MEMTRACE_RSS_TRACK_H */

@@ -411,3 +411,13 @@ int mt_tracer__for_each_cgroup(struct mt_tracer *t,
 	}
 	return 0;
 }
+
+uint32_t mt_tracer__window(struct mt_tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->live_window, __ATOMIC_RELAXED);
+}
+
+void mt_tracer__advance_window(struct mt_tracer *t)
+{
+	__atomic_fetch_add(&t->skel->bss->live_window, 1, __ATOMIC_RELAXED);
+}

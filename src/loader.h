@@ -54,6 +54,13 @@ void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s);
 int mt_tracer__for_each_proc(struct mt_tracer *t, bool take_exited,
 			     int (*fn)(void *ctx, const struct mt_proc *p), void *ctx);
 
+/*
+ * The live view's interval: entries' window_peak belongs to the current
+ * number; advancing starts the next interval's peaks afresh.
+ */
+uint32_t mt_tracer__window(struct mt_tracer *t);
+void mt_tracer__advance_window(struct mt_tracer *t);
+
 /* Call fn for every memory cgroup's group (a consistent copy of each). */
 int mt_tracer__for_each_cgroup(struct mt_tracer *t,
 			       int (*fn)(void *ctx, uint64_t id, const struct mt_group *g), void *ctx);

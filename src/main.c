@@ -6,6 +6,8 @@
  * state from the maps and hand the report to the writers.
  */
 #include <dirent.h>
+#include <poll.h>
+#include <termios.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #include "procfs.h"
 #include "report.h"
 #include "spawn.h"
+#include "top.h"
 #include "util.h"
 
 #define POLL_MS 50
@@ -89,8 +92,8 @@ static int open_outputs(struct outputs *o, const struct mt_options *opts)
 		err = open_output(&o->json, opts->json_path, &o->has_json);
 	if (!err && opts->timeline_path)
 		err = open_output(&o->timeline, opts->timeline_path, &o->has_timeline);
-	/* the text report goes to stdout unless stdout carries a machine format */
-	if (!err && !opts->quiet && !stdout_taken)
+	/* the text report goes to stdout unless stdout carries a machine format or top's table */
+	if (!err && !opts->quiet && !stdout_taken && !opts->top)
 		err = open_output(&o->text, "-", &o->has_text);
 	o->audit = opts->audit;
 	return err;
@@ -407,6 +410,36 @@ struct live_state {
 	uint64_t last_faults;
 };
 
+/* The groups of this interval, for the live table. */
+struct top_cgroups {
+	struct mt_top_cgroup *items;
+	size_t n;
+};
+
+static int collect_top_cgroup(void *ctx, uint64_t id, const struct mt_group *g)
+{
+	struct top_cgroups *c = ctx;
+	struct mt_top_cgroup *grown = realloc(c->items, (c->n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	c->items = grown;
+	c->items[c->n++] = (struct mt_top_cgroup){ id, *g };
+	return 0;
+}
+
+/* memtrace top: one table, then the next interval's window peaks start afresh. */
+static void top_tick(struct mt_tracer *t, struct mt_top *top, struct mt_report *r,
+		     struct mt_cgroups *cg, uint64_t now)
+{
+	struct top_cgroups c = {};
+
+	mt_tracer__for_each_cgroup(t, collect_top_cgroup, &c);
+	top_render(top, stdout, r, c.items, c.n, mt_tracer__window(t), cg, now);
+	mt_tracer__advance_window(t);
+	free(c.items);
+}
+
 static int refresh_one(void *ctx, const struct mt_proc *k)
 {
 	return report_update(ctx, k);
@@ -441,9 +474,9 @@ static uint64_t refresh_faults(struct mt_report *r)
 	return n;
 }
 
-/* Bring the live processes up to date and print the live line. */
-static void live_tick(struct mt_tracer *t, struct mt_cgroups *cg, struct live_state *ls,
-		      bool print)
+/* Bring the live processes up to date and print the live line or table. */
+static void live_tick(struct mt_tracer *t, struct mt_cgroups *cg, struct mt_top *top,
+		      struct live_state *ls, bool print)
 {
 	struct mt_report *r = ls->r;
 	uint64_t now = mt_now_ns(), faults;
@@ -457,7 +490,9 @@ static void live_tick(struct mt_tracer *t, struct mt_cgroups *cg, struct live_st
 	mt_tracer__read_stats(t, &r->stats);
 	faults = refresh_faults(r);
 	dt = (now - ls->last_ns) / 1e9;
-	if (print)
+	if (top)
+		top_tick(t, top, r, cg, now);
+	else if (print)
 		fprintf(stderr, "memtrace: %7.1f s  rss %10s  peak %10s  faults/s %9.0f  lost %llu\n",
 			report_seconds(r, now), mt_format_bytes(r->group.rss.rss, rss, sizeof(rss)),
 			mt_format_bytes(r->group.rss.peak, peak, sizeof(peak)),
@@ -488,6 +523,9 @@ static bool all_targets_gone(struct mt_report *r, const struct mt_options *opts)
 
 struct run {
 	const struct mt_options *opts;
+	struct mt_top *top;	      /* memtrace top; NULL otherwise */
+	bool raw_terminal;	      /* top reads keys: the terminal's mode to restore */
+	struct termios saved_terminal;
 	struct mt_cgroup_scope scope; /* --cgroup/--container; id 0: none */
 	struct mt_tracer *tracer;
 	struct mt_cgroups *cgroups; /* NULL: no memory hierarchy; groups keep their ids */
@@ -496,6 +534,40 @@ struct run {
 	int child_status;
 	bool child_done;
 };
+
+/* top: the keys pressed since the last look; false when one asks to quit. */
+static bool read_keys(struct mt_top *top)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	char key;
+
+	while (poll(&pfd, 1, 0) > 0 && read(STDIN_FILENO, &key, 1) == 1) {
+		if (!top_key(top, key))
+			return false;
+	}
+	return true;
+}
+
+/* top on a terminal: keys without Enter, no echo; restored at the end. */
+static void enter_raw_terminal(struct run *run)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &run->saved_terminal))
+		return;
+	raw = run->saved_terminal;
+	raw.c_lflag &= ~(ICANON | ECHO);
+	raw.c_cc[VMIN] = 0;
+	raw.c_cc[VTIME] = 0;
+	run->raw_terminal = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+}
+
+static void leave_raw_terminal(struct run *run)
+{
+	if (run->raw_terminal)
+		tcsetattr(STDIN_FILENO, TCSANOW, &run->saved_terminal);
+	run->raw_terminal = false;
+}
 
 /* Poll until the command exits, the -p processes are gone, -d passes, or a signal. */
 static int trace_until_done(struct run *run)
@@ -506,6 +578,7 @@ static int trace_until_done(struct run *run)
 	uint64_t deadline = opts->duration ? r->start_ns + (uint64_t)(opts->duration * 1e9) : 0;
 	struct live_state ls = { .r = r, .last_ns = r->start_ns };
 	uint64_t next_tick = r->start_ns + (interval_ns ? interval_ns : check_ns), now;
+	long iterations = 0;
 	int err;
 
 	while (!stop_signal) {
@@ -526,11 +599,15 @@ static int trace_until_done(struct run *run)
 		if (deadline && now >= deadline)
 			break;
 		if (now >= next_tick) {
-			live_tick(run->tracer, run->cgroups, &ls, interval_ns != 0);
+			live_tick(run->tracer, run->cgroups, run->top, &ls, interval_ns != 0);
 			next_tick = now + (interval_ns ? interval_ns : check_ns);
 			if (opts->mode == MT_MODE_PIDS && all_targets_gone(r, opts))
 				break;
+			if (opts->iterations && ++iterations >= opts->iterations)
+				break;
 		}
+		if (run->raw_terminal && !read_keys(run->top))
+			break;
 	}
 	return 0;
 }
@@ -671,7 +748,16 @@ static int run_trace(struct run *run, struct outputs *outs)
 			opts->children		  ? " and their new descendants" :
 						    "");
 	}
-	if (trace_until_done(run) || collect_final_state(run))
+	if (opts->top) {
+		run->top = top_new(opts->by, opts->sort, opts->batch);
+		if (!run->top)
+			goto fail;
+		if (!opts->batch)
+			enter_raw_terminal(run);
+	}
+	err = trace_until_done(run);
+	leave_raw_terminal(run);
+	if (err || collect_final_state(run))
 		goto fail;
 	mt_tracer__destroy(run->tracer);
 	run->tracer = NULL;
@@ -682,7 +768,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 	}
 	if (write_outputs(outs, r))
 		return 1;
-	if (stop_signal)
+	if (stop_signal && !opts->top) /* top: Ctrl-C is how one leaves it */
 		return 128 + stop_signal;
 	return r->has_exit_code ? r->exit_code : 0;
 fail:
@@ -724,6 +810,7 @@ int main(int argc, char **argv)
 	run.opts = &opts;
 	run.report = &report;
 	code = run_trace(&run, &outs);
+	top_free(run.top);
 	cgroups_free(run.cgroups);
 
 	abort_outputs(&outs); /* whatever was not committed */

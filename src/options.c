@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "options.h"
+#include "top.h"
 #include "util.h"
 
 #ifndef MEMTRACE_VERSION
@@ -30,6 +31,7 @@ enum {
 	OPT_MARGIN,
 	OPT_CGROUP,
 	OPT_CONTAINER,
+	OPT_SORT,
 };
 
 static const struct option long_options[] = {
@@ -49,6 +51,9 @@ static const struct option long_options[] = {
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "margin", required_argument, NULL, OPT_MARGIN },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "batch", no_argument, NULL, 'b' },
+	{ "iterations", required_argument, NULL, 'n' },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "fail-tracepoint", required_argument, NULL, OPT_FAIL_TRACEPOINT },
 	{ "help", no_argument, NULL, 'h' },
@@ -62,6 +67,7 @@ static void usage(FILE *f)
 	      "       memtrace [OPTIONS] -p PID[,PID...]\n"
 	      "       memtrace [OPTIONS] -a\n"
 	      "       memtrace audit -d SECONDS [--by container|cgroup] [--margin PCT] [--json FILE]\n"
+	      "       memtrace top [-b] [-n N] [-i SECS] [--by process|container|cgroup] [--sort KEY]\n"
 	      "\n"
 	      "Exact memory peaks of a command or of running processes, from kernel events.\n"
 	      "\n"
@@ -75,6 +81,10 @@ static void usage(FILE *f)
 	      "  -q, --quiet            no live line and no text report\n"
 	      "      --by WHAT          text report by process (default), cgroup or container\n"
 	      "      --margin PCT       audit: suggested limit = peak + PCT%% (default 20)\n"
+	      "  -b, --batch            top: print one table per interval (for logs), no screen control\n"
+	      "  -n, --iterations N     top: stop after N intervals\n"
+	      "      --sort KEY         top: rss, peak, window (peak in the interval), growth, faults\n"
+	      "                         (keys m, p, w, g, f change it live; q quits)\n"
 	      "      --json FILE        write the report as JSON to FILE ('-': stdout)\n"
 	      "      --timeline FILE    write the RSS timeline as CSV to FILE ('-': stdout)\n"
 	      "      --resolution BYTES timeline row when RSS moved this much (default 1M)\n"
@@ -117,11 +127,21 @@ static int validate(struct mt_options *opts)
 		return -EINVAL;
 	}
 	/* a scope is -a within a subtree */
-	if ((opts->scope_cgroup || opts->scope_container) && !opts->audit)
+	if ((opts->scope_cgroup || opts->scope_container) && !opts->audit && !opts->top)
 		opts->all = true;
-	if (opts->audit && (opts->nr_pids || opts->command || opts->all)) {
-		mt_err("audit covers every process: it takes neither -p, -a nor a command");
+	if ((opts->audit || opts->top) && (opts->nr_pids || opts->command || opts->all)) {
+		mt_err("%s covers every process: it takes neither -p, -a nor a command",
+		       opts->audit ? "audit" : "top");
 		return -EINVAL;
+	}
+	if ((opts->batch || opts->iterations || opts->sort) && !opts->top) {
+		mt_err("-b, -n and --sort go with memtrace top");
+		return -EINVAL;
+	}
+	if (opts->top) {
+		opts->all = true;
+		if (!opts->interval)
+			opts->interval = 1;
 	}
 	if (opts->audit && !opts->duration) {
 		mt_err("audit needs a window: -d SECONDS");
@@ -164,15 +184,16 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 	opts->max_procs = 16384;
 	opts->margin = 0.20;
 
-	/* `memtrace audit ...`: a subcommand, then the same options */
-	if (argc > 1 && !strcmp(argv[1], "audit")) {
-		opts->audit = true;
+	/* `memtrace audit|top ...`: a subcommand, then the same options */
+	if (argc > 1 && (!strcmp(argv[1], "audit") || !strcmp(argv[1], "top"))) {
+		opts->audit = !strcmp(argv[1], "audit");
+		opts->top = !opts->audit;
 		argv++;
 		argc--;
 	}
 	opterr = 0;
 	/* '+': stop at the first non-option, which starts CMD */
-	while ((c = getopt_long(argc, argv, "+:p:ad:i:qvhV", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:ad:i:qvhVbn:", long_options, NULL)) != -1) {
 		err = 0;
 		switch (c) {
 		case 'p':
@@ -205,6 +226,19 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 		case OPT_FAIL_TRACEPOINT: opts->fail_tracepoint = optarg; break;
 		case OPT_EXACT: opts->exact = true; break;
 		case OPT_CGROUP: opts->scope_cgroup = optarg; break;
+		case 'b': opts->batch = true; break;
+		case 'n': {
+			uint64_t n;
+
+			err = parse_count_opt("-n", optarg, false, 1, 1u << 30, &n);
+			opts->iterations = n;
+			break;
+		}
+		case OPT_SORT:
+			opts->sort = top_parse_sort(optarg);
+			if (opts->sort < 0)
+				err = bad_value("--sort", optarg);
+			break;
 		case OPT_CONTAINER: opts->scope_container = optarg; break;
 		case OPT_MARGIN: {
 			double pct;

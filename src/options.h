@@ -28,6 +28,10 @@ struct mt_options {
 	int nr_pids;
 	bool all;	 /* -a */
 	bool audit;	 /* memtrace audit: -a with the right-sizing report */
+	bool top;	 /* memtrace top: -a with the live table */
+	bool batch;	 /* top -b: one block of lines per interval, no screen control */
+	long iterations; /* top -n: stop after this many intervals; 0: no limit */
+	int sort;	 /* top --sort: enum mt_top_sort */
 	const char *scope_cgroup;    /* --cgroup PATH: -a within this subtree */
 	const char *scope_container; /* --container ID: -a within its cgroup */
 	double margin;	 /* audit: suggested limit = peak x (1 + margin) */

@@ -105,9 +105,32 @@ static void test_no_timeline_tracks_peak_only(void **state)
 	assert_int_equal(t.peak_unsent, 0);
 }
 
+/* the live view's peak within an interval, including what held since its start */
+static void test_window_peak(void **state)
+{
+	struct mt_rss_track t = {};
+	int new_peak;
+
+	(void)state;
+	mt_track_init(&t, 100, 0);
+	/* interval 1: up to 500 and down to 50 between two screens */
+	mt_track_window(&t, 500, 1);
+	mt_track_update(&t, 500, 1, 0, &new_peak);
+	mt_track_window(&t, 50, 1);
+	mt_track_update(&t, 50, 2, 0, &new_peak);
+	assert_int_equal(mt_track_window_peak(&t, 1), 500);
+	/* interval 2 starts with a fall from 50 to 40: 50 held at its start */
+	mt_track_window(&t, 40, 2);
+	mt_track_update(&t, 40, 3, 0, &new_peak);
+	assert_int_equal(mt_track_window_peak(&t, 2), 50);
+	/* interval 3 without a change: rss held all along */
+	assert_int_equal(mt_track_window_peak(&t, 3), 40);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_window_peak),
 		cmocka_unit_test(test_growth_rows_every_resolution),
 		cmocka_unit_test(test_spike_top_is_sent_once_when_falling),
 		cmocka_unit_test(test_lower_second_spike_sends_no_peak_row),
