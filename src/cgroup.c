@@ -20,11 +20,14 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "runtime_state.h"
 
 struct cgroup_path {
 	uint64_t id;
 	char *path;
-	struct mt_memcg memcg; /* as last read, kept after the cgroup is gone */
+	struct mt_memcg memcg;	     /* as last read, kept after the cgroup is gone */
+	struct mt_runtime_names names; /* from the runtime's state, while it existed */
+	bool names_done;	     /* found, or not a container's cgroup */
 };
 
 struct mt_cgroups {
@@ -278,6 +281,22 @@ uint64_t cgroups_id_of_pid(const struct mt_cgroups *cg, int pid)
 	return stat(full, &st) ? 0 : st.st_ino;
 }
 
+/*
+ * A container's names, from its runtime's state while it exists (it goes
+ * with the container). Other cgroups are not looked up.
+ */
+static void learn_names(struct cgroup_path *p)
+{
+	struct mt_container c;
+
+	if (p->names_done)
+		return;
+	if (!container_from_cgroup_path(p->path, &c) || !c.id[0])
+		p->names_done = true;
+	else if (!runtime_names_for_cgroup("/run", p->path, &p->names))
+		p->names_done = true;
+}
+
 const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id)
 {
 	struct cgroup_path *p;
@@ -288,7 +307,18 @@ const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id)
 	p = find(cg, id);
 	if (!cgroups_read_memcg(cg, p->path, &now))
 		p->memcg = now;
+	learn_names(p);
 	return p->memcg.known ? &p->memcg : NULL;
+}
+
+const struct mt_runtime_names *cgroups_runtime_names(struct mt_cgroups *cg, uint64_t id)
+{
+	struct cgroup_path *p = cgroups_path(cg, id) ? find(cg, id) : NULL;
+
+	if (!p)
+		return NULL;
+	learn_names(p);
+	return p->names.container[0] ? &p->names : NULL;
 }
 
 static unsigned int depth(const char *path)

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "runtime_state.h"
+
 struct mt_cgroups;
 
 /* Find the memory hierarchy. NULL with errno set when there is none. */
@@ -79,5 +81,8 @@ int cgroups_read_memcg(const struct mt_cgroups *cg, const char *path, struct mt_
  * peak). NULL if never read.
  */
 const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id);
+
+/* The names the container runtime gave cgroup `id`'s container; NULL if none known. */
+const struct mt_runtime_names *cgroups_runtime_names(struct mt_cgroups *cg, uint64_t id);
 
 #endif /* MEMTRACE_CGROUP_H */

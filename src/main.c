@@ -622,11 +622,14 @@ static int add_cgroup(void *ctx, uint64_t id, const struct mt_group *g)
 	struct cgroup_ctx *c = ctx;
 	const char *path = c->cg ? cgroups_path(c->cg, id) : NULL;
 	const struct mt_memcg *memcg = path ? cgroups_memcg(c->cg, id) : NULL;
+	const struct mt_runtime_names *names = path ? cgroups_runtime_names(c->cg, id) : NULL;
 	int err;
 
 	err = report_add_cgroup(c->r, id, g, path);
 	if (!err && memcg)
 		c->r->cgroups[c->r->nr_cgroups - 1].memcg = *memcg;
+	if (!err && names)
+		c->r->cgroups[c->r->nr_cgroups - 1].names = *names;
 	return err;
 }
 

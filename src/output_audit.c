@@ -84,6 +84,9 @@ static json_object *entry_json(const struct mt_report *r, const struct mt_audit_
 	json_object_object_add(o, "runtime", str(cg->container.runtime));
 	json_object_object_add(o, "container_id", str(cg->container.id));
 	json_object_object_add(o, "name", str(cg->container.name));
+	json_object_object_add(o, "container_name", str(cg->names.container));
+	json_object_object_add(o, "pod_name", str(cg->names.pod));
+	json_object_object_add(o, "namespace", str(cg->names.namespace_));
 	json_object_object_add(o, "pod_uid", str(cg->container.pod_uid));
 	json_object_object_add(o, "qos", str(cg->container.qos));
 	json_object_object_add(o, "limit_bytes", e->limit ? u64(e->limit) : NULL);

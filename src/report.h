@@ -29,6 +29,7 @@ struct mt_cgroup_group {
 	struct mt_group g;	/* the kernel's sum and its peak */
 	char *path;		/* in the memory hierarchy; NULL if it could not be resolved */
 	struct mt_container container;
+	struct mt_runtime_names names; /* from the runtime's state; empty if unknown */
 	struct mt_memcg memcg;	/* the memcg's own figures at the end */
 	size_t nr_procs;	/* traced processes charged to it */
 };

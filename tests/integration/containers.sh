@@ -56,6 +56,7 @@ test_docker_container_attributed() {
 	grep -q vmhwm_bytes ctr.out || fail "the container did not run: $(cat ctr.out)"
 	local g=".groups[] | select(.container_id == \"$CTR_HEX\")"
 	assert_eq "runtime" "$(jqf "$g | .runtime" r.json)" docker
+	assert_eq "name from runc's state" "$(jqf "$g | .container_name" r.json)" "$name"
 	assert_eq "cgroup path" "$(jqf "$g | .cgroup" r.json)" "/docker/$CTR_HEX"
 	assert_within "container peak vs the workload's VmHWM" "$(jqf "$g | .peak_rss_bytes" r.json)" \
 		"$(kv vmhwm_bytes ctr.out)" 2

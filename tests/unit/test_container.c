@@ -10,8 +10,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cgroup.h"
 #include "container.h"
+#include "runtime_state.h"
 
 #define ID "3f4e0b9a2c1d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f"
 #define UID "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
@@ -131,6 +137,66 @@ static void test_proc_cgroup(void **state)
 			 -ENAMETOOLONG);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A fake /run with runc's and containerd's state, as the runtimes lay it out. */
+static void test_runtime_names(void **state)
+{
+	char run[] = "/tmp/memtrace-run-XXXXXX", path[1024], bundle[256];
+	struct mt_runtime_names n;
+
+	(void)state;
+	assert_non_null(mkdtemp(run));
+	snprintf(path, sizeof(path), "%s/runc", run);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/runc/web", run);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/runc/web/state.json", run);
+	write_file(path, "{\"id\":\"web\",\"config\":{\"cgroups\":{\"path\":\"/docker/" ID "\"}}}");
+	snprintf(bundle, sizeof(bundle), "%s/bundle", run);
+	mkdir(bundle, 0755);
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	write_file(path, "{\"annotations\":{\"io.kubernetes.cri.container-name\":\"app\","
+			 "\"io.kubernetes.cri.sandbox-name\":\"web-7d9\","
+			 "\"io.kubernetes.cri.sandbox-namespace\":\"prod\"}}");
+	snprintf(path, sizeof(path), "%s/containerd", run);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/containerd/runc", run);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/containerd/runc/k8s.io", run);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/containerd/runc/k8s.io/" ID, run);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/containerd/runc/k8s.io/" ID "/state.json", run);
+	{
+		char text[1024];
+
+		snprintf(text, sizeof(text),
+			 "{\"id\":\"" ID "\",\"config\":{\"cgroups\":{\"path\":"
+			 "\"/kubepods/pod" UID "/" ID "\"},\"labels\":[\"bundle=%s\"]}}", bundle);
+		write_file(path, text);
+	}
+
+	assert_int_equal(runtime_names_for_cgroup(run, "/docker/" ID, &n), 0);
+	assert_string_equal(n.container, "web");
+	assert_string_equal(n.pod, "");
+	assert_int_equal(runtime_names_for_cgroup(run, "/kubepods/pod" UID "/" ID, &n), 0);
+	assert_string_equal(n.container, "app");
+	assert_string_equal(n.pod, "web-7d9");
+	assert_string_equal(n.namespace_, "prod");
+	assert_int_equal(runtime_names_for_cgroup(run, "/nope", &n), -ENOENT);
+	assert_int_equal(runtime_names_for_cgroup("/nonexistent-run", "/docker/" ID, &n), -ENOENT);
+	snprintf(path, sizeof(path), "rm -rf '%s'", run);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_podman_lxc_nspawn),
 		cmocka_unit_test(test_not_containers),
 		cmocka_unit_test(test_proc_cgroup),
+		cmocka_unit_test(test_runtime_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
