@@ -4,6 +4,7 @@
 #   make demo       build and trace the bundled spike workload
 #   make test       build and run the whole test suite (unit + integration)
 #   make bench      overhead and accuracy benchmark (interleaved runs, medians)
+#   make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 60)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #   V=1 shows the full commands; SANITIZE=1 builds userspace with ASan+UBSan.
@@ -51,10 +52,15 @@ WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 # static builds run inside the test containers' busybox rootfs
 WORKLOADS += $(OUTPUT)/workloads/grow-static
+# libFuzzer targets over the parsers of untrusted text (clang's runtime: libclang-rt-dev)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB_SRCS := src/util.c src/procfs.c src/container.c src/cgroup.c src/runtime_state.c
+FUZZ_SECONDS ?= 60
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps demo test unit-test check-tests bench install uninstall clean help workloads
+.PHONY: all deps demo test bench fuzz install uninstall clean help workloads
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -68,7 +74,7 @@ memtrace: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/workloads $(OUTPUT)/unit:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/workloads $(OUTPUT)/unit $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
 $(VMLINUX_H): | $(OUTPUT)
@@ -106,14 +112,26 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRCS) $(wildcard src/*.h) | $(OUTPUT)/fuzz
+	$(call msg,FUZZER,$@)
+	$(Q)$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		-Isrc -Ibpf -I$(OUTPUT) $< $(FUZZ_LIB_SRCS) -ljson-c -o $@
+
 workloads: $(WORKLOADS)
+
+# every fuzzer for FUZZ_SECONDS, from the seed corpus; new inputs go to .output/fuzz/
+fuzz: $(FUZZERS)
+	$(Q)for f in $(FUZZERS); do \
+		name=$$(basename $$f); mkdir -p $(OUTPUT)/fuzz/$$name.corpus; \
+		$$f -max_total_time=$(FUZZ_SECONDS) $(OUTPUT)/fuzz/$$name.corpus tests/fuzz/corpus/* || exit 1; \
+	done
 
 demo: all workloads
 	./memtrace -- $(OUTPUT)/workloads/spike 64 20
 
 test:
 	$(Q)tools/install-deps.sh test
-	$(Q)$(MAKE) --no-print-directory memtrace workloads $(UNIT_TESTS)
+	$(Q)$(MAKE) --no-print-directory memtrace workloads $(UNIT_TESTS) $(FUZZERS)
 	$(Q)tests/run.sh $(TESTS)
 
 bench:

@@ -7,7 +7,7 @@
 set -eu
 
 build="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev pkg-config make gcc"
-test="$build libcmocka-dev jq procps util-linux runc busybox-static"
+test="$build libcmocka-dev jq procps util-linux runc busybox-static libclang-rt-14-dev"
 bench="$test"
 
 case "${1:-build}" in
