@@ -809,6 +809,7 @@ int main(int argc, char **argv)
 	report.nr_pids = opts.nr_pids;
 	report.by = opts.by;
 	report.audit_margin = opts.margin;
+	report.keep_exited = opts.keep;
 
 	run.opts = &opts;
 	run.report = &report;

@@ -168,7 +168,9 @@ static json_object *report_json(const struct mt_report *r)
 	add(o, "peak_file_bytes", u64(g->peak_counters[MT_FILE]));
 	add(o, "peak_shmem_bytes", u64(g->peak_counters[MT_SHMEM]));
 	add(o, "rss_end_bytes", u64(g->rss.rss));
-	add(o, "process_count", u64(r->nr_procs));
+	add(o, "process_count", u64(r->nr_procs + r->unlisted));
+	/* exited processes with the smallest peaks, beyond --keep: traced, not listed */
+	add(o, "unlisted_processes", u64(r->unlisted));
 	arr = json_object_new_array();
 	for (i = 0; i < r->nr_procs; i++)
 		json_object_array_add(arr, process_json(r, r->procs[i]));

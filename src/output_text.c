@@ -48,7 +48,11 @@ static void print_totals(const struct mt_report *r, FILE *f)
 		mt_format_bytes(g->peak_counters[MT_SHMEM], shmem, sizeof(shmem)),
 		r->nr_procs > 1 ? ", all traced processes together" : "");
 	fprintf(f, "end RSS    %s\n", mt_format_bytes(g->rss.rss, end, sizeof(end)));
-	fprintf(f, "processes  %zu traced\n", r->nr_procs);
+	fprintf(f, "processes  %llu traced", (unsigned long long)(r->nr_procs + r->unlisted));
+	if (r->unlisted)
+		fprintf(f, " (%llu exited with the smallest peaks not listed, see --keep)",
+			(unsigned long long)r->unlisted);
+	fputc('\n', f);
 	fprintf(f, "lost events %llu", (unsigned long long)report_lost_events(r));
 	if (report_lost_events(r))
 		fprintf(f, " (ring buffer full %llu, untracked processes %llu)",

@@ -145,6 +145,56 @@ static void update_record(struct mt_process *p, const struct mt_proc *k)
 		p->k.start_ns = start_ns;
 }
 
+static int cmp_u64_desc(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x < y) - (x > y);
+}
+
+/*
+ * Keep the `keep` exited processes with the largest peaks (and every live
+ * one), in their order of appearance; the others are counted in r->unlisted.
+ * This bounds memtrace's own memory under -a, where processes come and go
+ * for as long as it runs.
+ */
+static void drop_small_exited(struct mt_report *r, size_t keep)
+{
+	uint64_t *peaks, threshold;
+	size_t i, n = 0, kept_at_threshold = 0, above = 0, out = 0;
+
+	if (r->nr_exited <= keep)
+		return;
+	peaks = malloc(r->nr_exited * sizeof(*peaks));
+	if (!peaks)
+		return;
+	for (i = 0; i < r->nr_procs; i++) {
+		if (r->procs[i]->exited)
+			peaks[n++] = r->procs[i]->k.rss.peak;
+	}
+	qsort(peaks, n, sizeof(*peaks), cmp_u64_desc);
+	threshold = peaks[keep ? keep - 1 : 0];
+	for (i = 0; i < n; i++)
+		above += peaks[i] > threshold;
+	free(peaks);
+	for (i = 0; i < r->nr_procs; i++) {
+		struct mt_process *p = r->procs[i];
+		bool keep_it = !p->exited || p->k.rss.peak > threshold ||
+			       (keep && p->k.rss.peak == threshold && above + kept_at_threshold < keep &&
+				++kept_at_threshold);
+
+		if (keep_it) {
+			r->procs[out++] = p;
+			continue;
+		}
+		free(p->cmdline);
+		free(p);
+		r->nr_exited--;
+		r->unlisted++;
+	}
+	r->nr_procs = out;
+}
+
 int report_on_exit(struct mt_report *r, const struct mt_proc *k)
 {
 	struct mt_process *p = report_find_live(r, k->tgid);
@@ -157,11 +207,15 @@ int report_on_exit(struct mt_report *r, const struct mt_proc *k)
 	}
 	update_record(p, k);
 	p->exited = true;
+	r->nr_exited++;
 	if (k->hiwater_rss) {
 		p->vmhwm = k->hiwater_rss;
 		p->vmhwm_known = true;
 	}
 	tdelete(p, &r->live, cmp_pid);
+	/* compact now and then, not at every exit */
+	if (r->keep_exited && r->nr_exited > 2 * r->keep_exited)
+		drop_small_exited(r, r->keep_exited);
 
 	if (r->keep_rows) {
 		/* a peak reached right before exit has no row yet: the teardown is not traced */
@@ -195,6 +249,8 @@ int report_finish(struct mt_report *r, uint64_t end_ns)
 	int err = 0;
 
 	r->end_ns = end_ns;
+	if (r->keep_exited)
+		drop_small_exited(r, r->keep_exited);
 	if (!r->keep_rows)
 		return 0;
 	/* close every series still open: its unsent peak, then where it ends */
@@ -297,6 +353,7 @@ uint64_t report_lost_events(const struct mt_report *r)
 void report_mark_gone(struct mt_report *r, struct mt_process *p, uint64_t time_ns)
 {
 	p->exited = true;
+	r->nr_exited++;
 	p->k.exit_ns = time_ns;
 	tdelete(p, &r->live, cmp_pid);
 }

@@ -55,6 +55,9 @@ struct mt_row {
 struct mt_report {
 	struct mt_process **procs; /* in order of appearance */
 	size_t nr_procs, cap_procs;
+	size_t nr_exited;	   /* of procs */
+	size_t keep_exited;	   /* list at most this many exited processes (largest peaks); 0: all */
+	uint64_t unlisted;	   /* exited processes traced but dropped from the list */
 	void *live; /* tsearch tree of the processes not yet exited, by pid */
 
 	bool keep_rows;

@@ -42,3 +42,15 @@ test_all_finds_running_process_growing() {
 		"$(kv vmhwm_bytes "$STEPPER_OUT")" 1
 	step "exit 0"
 }
+
+# memtrace's own memory stays bounded: only the --keep largest exited processes are listed
+test_keep_bounds_the_list() {
+	require_bpf
+	"$MEMTRACE" -q --keep 5 --json r.json -- "$WL/forkloop" 60 1 > /dev/null
+	assert_eq "traced" "$(jqf .process_count r.json)" 61
+	assert_eq "listed" "$(jqf '.processes | length' r.json)" 5
+	assert_eq "counted, not listed" "$(jqf .unlisted_processes r.json)" 56
+	assert_eq "the listed have the largest peaks" \
+		"$(jqf '[.processes[].peak_rss_bytes] | min >= 1048576' r.json)" true
+	assert_eq "lost events" "$(jqf .lost_events r.json)" 0
+}
