@@ -250,3 +250,16 @@ bool container_from_cgroup_path(const char *path, struct mt_container *c)
 	}
 	return c->runtime != NULL;
 }
+
+void container_label(const struct mt_container *c, const char *path, unsigned long long id,
+		     char *buf, size_t size)
+{
+	if (c && c->runtime && c->id[0])
+		snprintf(buf, size, "%s:%.12s", c->runtime, c->id);
+	else if (c && c->runtime && c->name[0])
+		snprintf(buf, size, "%s:%.64s", c->runtime, c->name);
+	else if (path)
+		snprintf(buf, size, "%s", path);
+	else
+		snprintf(buf, size, "cgroup %llu", id);
+}

@@ -9,6 +9,7 @@
 #define MEMTRACE_CONTAINER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define MT_CONTAINER_ID_LEN 65 /* 64 hex digits */
 #define MT_POD_UID_LEN 37      /* 8-4-4-4-12 */
@@ -25,5 +26,12 @@ struct mt_container {
 
 /* Parse a cgroup path ("/kubepods/burstable/pod.../<id>"). Returns whether anything matched. */
 bool container_from_cgroup_path(const char *path, struct mt_container *c);
+
+/*
+ * How a cgroup is named for people: "runtime:<12 hex>" or "runtime:name"
+ * for a container, else its path, else "cgroup <id>".
+ */
+void container_label(const struct mt_container *c, const char *path, unsigned long long id,
+		     char *buf, size_t size);
 
 #endif /* MEMTRACE_CONTAINER_H */

@@ -9,16 +9,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "report.h" /* enum mt_by */
+
 enum mt_mode {
 	MT_MODE_COMMAND, /* memtrace -- CMD ARGS */
 	MT_MODE_PIDS,	 /* memtrace -p PID[,PID] */
 	MT_MODE_ALL,	 /* memtrace -a: every process on the host */
-};
-
-enum mt_by {
-	MT_BY_PROCESS,
-	MT_BY_CGROUP,
-	MT_BY_CONTAINER,
 };
 
 struct mt_options {

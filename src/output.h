@@ -16,6 +16,11 @@ struct mt_writer {
 	int (*write)(const struct mt_report *r, FILE *f);
 };
 
+struct json_object;
+
+/* Write a JSON document, pretty-printed, with a final newline; 0 or -EIO. */
+int output_json_document(struct json_object *o, FILE *f);
+
 extern const struct mt_writer mt_writer_text;	  /* the human report */
 extern const struct mt_writer mt_writer_json;	  /* memtrace.report/1 */
 extern const struct mt_writer mt_writer_timeline; /* CSV time_s,pid,rss_bytes,vm_bytes */

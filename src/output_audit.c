@@ -8,24 +8,9 @@
 #include <stdlib.h>
 
 #include "audit.h"
+#include "container.h"
 #include "output.h"
 #include "util.h"
-
-#define MT_BY_CONTAINER 2 /* enum mt_by */
-
-static void label(const struct mt_cgroup_group *cg, char *buf, size_t size)
-{
-	const struct mt_container *c = &cg->container;
-
-	if (c->runtime && c->id[0])
-		snprintf(buf, size, "%s:%.12s", c->runtime, c->id);
-	else if (c->runtime && c->name[0])
-		snprintf(buf, size, "%s:%s", c->runtime, c->name);
-	else if (cg->path)
-		snprintf(buf, size, "%s", cg->path);
-	else
-		snprintf(buf, size, "cgroup %llu", (unsigned long long)cg->id);
-}
 
 static int write_audit_text(const struct mt_report *r, FILE *f)
 {
@@ -46,7 +31,7 @@ static int write_audit_text(const struct mt_report *r, FILE *f)
 		const struct mt_cgroup_group *cg = e[i].cg;
 		uint64_t pk = cg->g.rss.peak;
 
-		label(cg, l, sizeof(l));
+		container_label(&cg->container, cg->path, cg->id, l, sizeof(l));
 		fprintf(f, "%-30s %-36s %10s %10s %10s %10s %10s %10s %10s %4u %10s %s\n", l,
 			cg->container.pod_uid[0] ? cg->container.pod_uid : "-",
 			e[i].limit ? mt_format_bytes(e[i].limit, lim, sizeof(lim)) : "-",
@@ -110,9 +95,8 @@ static int write_audit_json(const struct mt_report *r, FILE *f)
 {
 	json_object *o = json_object_new_object(), *arr = json_object_new_array();
 	struct mt_audit_entry *e;
-	const char *text;
 	size_t n, i;
-	int err = 0;
+	int err;
 
 	e = audit_build(r, r->by == MT_BY_CONTAINER, r->audit_margin, &n);
 	if (!e) {
@@ -132,10 +116,7 @@ static int write_audit_json(const struct mt_report *r, FILE *f)
 		json_object_array_add(arr, entry_json(r, &e[i]));
 	json_object_object_add(o, "entries", arr);
 	free(e);
-	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!text || fputs(text, f) < 0 || fputc('\n', f) < 0)
-		err = -EIO;
+	err = output_json_document(o, f);
 	json_object_put(o);
 	return err;
 }

@@ -186,16 +186,20 @@ static json_object *report_json(const struct mt_report *r)
 	return o;
 }
 
-static int write_json(const struct mt_report *r, FILE *f)
+int output_json_document(json_object *o, FILE *f)
 {
-	json_object *o = report_json(r);
 	const char *text;
-	int err = 0;
 
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!text || fputs(text, f) < 0 || fputc('\n', f) < 0)
-		err = -EIO;
+	return text && fputs(text, f) >= 0 && fputc('\n', f) >= 0 ? 0 : -EIO;
+}
+
+static int write_json(const struct mt_report *r, FILE *f)
+{
+	json_object *o = report_json(r);
+	int err = output_json_document(o, f);
+
 	json_object_put(o);
 	return err;
 }

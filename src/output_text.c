@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "container.h"
 #include "output.h"
 #include "util.h"
 
@@ -86,25 +87,9 @@ static void print_process(const struct mt_report *r, const struct mt_process *p,
 		p->vmhwm_known ? mt_format_bytes(p->vmhwm, hwm, sizeof(hwm)) : "-");
 }
 
-/* How a cgroup is named in the table: its container, else its path. */
-static void cgroup_label(const struct mt_cgroup_group *cg, bool by_container, char *buf,
-			 size_t size)
-{
-	const struct mt_container *c = &cg->container;
-
-	if (by_container && c->runtime && c->id[0])
-		snprintf(buf, size, "%s:%.12s", c->runtime, c->id);
-	else if (by_container && c->runtime && c->name[0])
-		snprintf(buf, size, "%s:%s", c->runtime, c->name);
-	else if (cg->path)
-		snprintf(buf, size, "%s", cg->path);
-	else
-		snprintf(buf, size, "cgroup %llu (gone)", (unsigned long long)cg->id);
-}
-
 static void print_cgroups(const struct mt_report *r, FILE *f)
 {
-	bool by_container = r->by == 2; /* MT_BY_CONTAINER */
+	bool by_container = r->by == MT_BY_CONTAINER;
 	char label[300], peak[32], end[32], usage[32], mpeak[32], limit[32];
 	size_t i;
 
@@ -115,7 +100,8 @@ static void print_cgroups(const struct mt_report *r, FILE *f)
 		const struct mt_cgroup_group *cg = &r->cgroups[i];
 		const struct mt_memcg *m = &cg->memcg;
 
-		cgroup_label(cg, by_container, label, sizeof(label));
+		container_label(by_container ? &cg->container : NULL, cg->path, cg->id, label,
+				sizeof(label));
 		fprintf(f, "%-40s %-36s %10s %8.3f %10s %5zu %10s %10s %10s\n", label,
 			cg->container.pod_uid[0] ? cg->container.pod_uid : "-",
 			mt_format_bytes(cg->g.rss.peak, peak, sizeof(peak)),
@@ -138,10 +124,8 @@ static void print_ooms(const struct mt_report *r, FILE *f)
 		const struct mt_oom_kill *k = &r->ooms[i];
 		const struct mt_cgroup_group *cg = report_find_cgroup(r, k->cgroup_id);
 
-		if (cg)
-			cgroup_label(cg, true, label, sizeof(label));
-		else
-			snprintf(label, sizeof(label), "cgroup %llu", (unsigned long long)k->cgroup_id);
+		container_label(cg ? &cg->container : NULL, cg ? cg->path : NULL, k->cgroup_id, label,
+				sizeof(label));
 		fprintf(f, "OOM kill   %.3f s: pid %u (%s) in %s, anon %s, file %s, limit %s\n",
 			report_seconds(r, k->time_ns), k->pid, k->comm, label,
 			mt_format_bytes(k->counters[MT_ANON], anon, sizeof(anon)),

@@ -23,6 +23,13 @@ struct mt_process {
 	uint64_t vmhwm; /* the kernel's VmHWM, at exit or from /proc at the end */
 };
 
+/* How reports and the live view group what they show. */
+enum mt_by {
+	MT_BY_PROCESS,
+	MT_BY_CGROUP,
+	MT_BY_CONTAINER,
+};
+
 /* A memory cgroup's group: the exact peak of its processes' summed RSS, and who it is. */
 struct mt_cgroup_group {
 	uint64_t id;
@@ -73,7 +80,7 @@ struct mt_report {
 	uint64_t untracked_at_start; /* -a: running processes beyond --max-procs */
 	uint64_t start_ns, end_ns;   /* CLOCK_MONOTONIC */
 
-	int by;		/* enum mt_by: how the text report groups */
+	enum mt_by by;	/* how the text report groups */
 	double audit_margin; /* memtrace audit: suggested limit = peak x (1 + margin) */
 	struct mt_cgroups *cgroup_names; /* learns cgroup paths from the events; may be NULL */
 	char **command; /* NULL under -p */

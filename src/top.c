@@ -16,7 +16,6 @@
 #define MAX_ROWS 30
 #define EXITED_SHOWN 5
 #define EXITED_WINDOW_NS (10 * MT_NS_PER_SEC)
-#define MT_BY_PROCESS 0 /* enum mt_by */
 
 struct prev {
 	uint64_t key; /* index in the report's processes + 1, or a cgroup id */
@@ -25,7 +24,7 @@ struct prev {
 };
 
 struct mt_top {
-	int by;
+	enum mt_by by;
 	enum mt_top_sort sort;
 	bool batch;
 	uint64_t last_ns;
@@ -53,7 +52,7 @@ int top_parse_sort(const char *s)
 	return -1;
 }
 
-struct mt_top *top_new(int by, enum mt_top_sort sort, bool batch)
+struct mt_top *top_new(enum mt_by by, enum mt_top_sort sort, bool batch)
 {
 	struct mt_top *top = calloc(1, sizeof(*top));
 
@@ -138,19 +137,14 @@ static int cmp_rows(const void *a, const void *b)
 	return (va < vb) - (va > vb);
 }
 
-static void container_label(struct mt_cgroups *names, uint64_t cgroup_id, char *buf, size_t size)
+/* A process's or group's cgroup as a container label (its path if it is none). */
+static void label_of(struct mt_cgroups *names, uint64_t cgroup_id, char *buf, size_t size)
 {
 	const char *path = names ? cgroups_path(names, cgroup_id) : NULL;
 	struct mt_container c;
 
-	if (path && container_from_cgroup_path(path, &c)) {
-		if (c.id[0])
-			snprintf(buf, size, "%s:%.12s", c.runtime, c.id);
-		else
-			snprintf(buf, size, "%s:%.40s", c.runtime, c.name[0] ? c.name : "pod");
-	} else {
-		snprintf(buf, size, "%s", path ? path : "-");
-	}
+	container_from_cgroup_path(path, &c);
+	container_label(&c, path, cgroup_id, buf, size);
 }
 
 static size_t process_rows(struct mt_top *top, const struct mt_report *r, uint32_t window,
@@ -166,7 +160,7 @@ static size_t process_rows(struct mt_top *top, const struct mt_report *r, uint32
 			continue;
 		memset(row, 0, sizeof(*row));
 		snprintf(row->label, sizeof(row->label), "%7u %-15s", p->k.tgid, p->k.comm);
-		container_label(names, p->k.cgroup_id, row->extra, sizeof(row->extra));
+		label_of(names, p->k.cgroup_id, row->extra, sizeof(row->extra));
 		row->rss = p->k.rss.rss;
 		row->peak = p->k.rss.peak;
 		row->window_peak = mt_track_window_peak(&p->k.rss, window);
@@ -188,12 +182,12 @@ static size_t cgroup_rows(struct mt_top *top, const struct mt_report *r,
 		uint64_t faults = 0;
 
 		memset(row, 0, sizeof(*row));
-		if (top->by == 1) { /* MT_BY_CGROUP: the path */
+		if (top->by == MT_BY_CGROUP) { /* the path */
 			const char *path = names ? cgroups_path(names, cgroups[i].id) : NULL;
 
 			snprintf(row->label, sizeof(row->label), "%s", path ? path : "?");
 		} else {
-			container_label(names, cgroups[i].id, row->label, sizeof(row->label));
+			label_of(names, cgroups[i].id, row->label, sizeof(row->label));
 		}
 		for (size_t j = 0; j < r->nr_procs; j++) {
 			if (r->procs[j]->k.cgroup_id == cgroups[i].id && !r->procs[j]->exited) {
@@ -285,7 +279,7 @@ void top_render(struct mt_top *top, FILE *f, const struct mt_report *r,
 			"PEAK", "PEAK/INT", "GROWTH", "FAULTS/s", "CONTAINER");
 	else
 		fprintf(f, "%-40s %10s %10s %10s %13s %9s %5s %10s %10s\n",
-			top->by == 1 ? "CGROUP" : "CONTAINER", "RSS", "PEAK", "PEAK/INT", "GROWTH",
+			top->by == MT_BY_CGROUP ? "CGROUP" : "CONTAINER", "RSS", "PEAK", "PEAK/INT", "GROWTH",
 			"FAULTS/s", "PROCS", "MEMCG", "LIMIT");
 	for (size_t i = 0; i < n && i < MAX_ROWS; i++)
 		print_row(f, &rows[i], by_process);

@@ -31,7 +31,7 @@ struct mt_top_cgroup {
 
 struct mt_top;
 
-struct mt_top *top_new(int by, enum mt_top_sort sort, bool batch);
+struct mt_top *top_new(enum mt_by by, enum mt_top_sort sort, bool batch);
 void top_free(struct mt_top *top);
 
 /* "rss", "peak", "window", "growth", "faults" -> sort key; -1 if unknown. */

@@ -46,20 +46,28 @@ stop_all() {
 	[ -s r.json ] || fail "no report: $(cat err.txt)"
 }
 
+# run_traced_container NAME CGROUP_PATH MIB HOLD_MS: a container growing to
+# MIB under memtrace -a; checks its group's peak against the workload's VmHWM
+# and sets G, the jq path of its group.
+run_traced_container() {
+	make_bundle bundle "$2" $((256 * MIB)) /grow "$3" "$4"
+	start_all
+	run_container "$1" bundle ctr.out
+	stop_all
+	grep -q vmhwm_bytes ctr.out || fail "the container did not run: $(cat ctr.out)"
+	G=".groups[] | select(.container_id == \"$CTR_HEX\")"
+	assert_within "container peak vs the workload's VmHWM" "$(jqf "$G | .peak_rss_bytes" r.json)" \
+		"$(kv vmhwm_bytes ctr.out)" 2
+}
+
 test_docker_container_attributed() {
 	require_runc
 	local name=mt-docker-$$
-	make_bundle docker "/docker/$CTR_HEX" $((256 * MIB)) /grow 64 600
-	start_all
-	run_container "$name" docker ctr.out
-	stop_all
-	grep -q vmhwm_bytes ctr.out || fail "the container did not run: $(cat ctr.out)"
-	local g=".groups[] | select(.container_id == \"$CTR_HEX\")"
+	run_traced_container "$name" "/docker/$CTR_HEX" 64 600
+	local g=$G
 	assert_eq "runtime" "$(jqf "$g | .runtime" r.json)" docker
 	assert_eq "name from runc's state" "$(jqf "$g | .container_name" r.json)" "$name"
 	assert_eq "cgroup path" "$(jqf "$g | .cgroup" r.json)" "/docker/$CTR_HEX"
-	assert_within "container peak vs the workload's VmHWM" "$(jqf "$g | .peak_rss_bytes" r.json)" \
-		"$(kv vmhwm_bytes ctr.out)" 2
 	assert_eq "memcg limit" "$(jqf "$g | .memcg.limit_bytes" r.json)" $((256 * MIB))
 	assert_ge "memcg peak covers the workload" "$(jqf "$g | .memcg.peak_bytes // 0" r.json)" $((64 * MIB))
 	grep -q "docker:${CTR_HEX:0:12}" report.txt || fail "text report lacks the container: $(cat report.txt)"
@@ -67,17 +75,9 @@ test_docker_container_attributed() {
 
 test_kubernetes_pod_attributed() {
 	require_runc
-	local name=mt-k8s-$$
-	make_bundle k8s "/kubepods/burstable/pod$POD_UID/$CTR_HEX" $((256 * MIB)) /grow 48 300
-	start_all
-	run_container "$name" k8s ctr.out
-	stop_all
-	grep -q vmhwm_bytes ctr.out || fail "the container did not run: $(cat ctr.out)"
-	local g=".groups[] | select(.container_id == \"$CTR_HEX\")"
-	assert_eq "pod uid" "$(jqf "$g | .pod_uid" r.json)" "$POD_UID"
-	assert_eq "qos" "$(jqf "$g | .qos" r.json)" burstable
-	assert_within "container peak vs the workload's VmHWM" "$(jqf "$g | .peak_rss_bytes" r.json)" \
-		"$(kv vmhwm_bytes ctr.out)" 2
+	run_traced_container mt-k8s-$$ "/kubepods/burstable/pod$POD_UID/$CTR_HEX" 48 300
+	assert_eq "pod uid" "$(jqf "$G | .pod_uid" r.json)" "$POD_UID"
+	assert_eq "qos" "$(jqf "$G | .qos" r.json)" burstable
 }
 
 # a container pushed past its memory limit: the OOM kill names the container and process
