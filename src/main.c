@@ -445,6 +445,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 		.cgroup_resolution = opts->audit ? opts->resolution : 0,
 		.resolution = opts->timeline_path ? opts->resolution : 0,
 		.max_procs = opts->max_procs,
+		.max_cgroups = opts->max_cgroups,
 		.verbose = opts->verbose,
 		.fail_tracepoint = opts->fail_tracepoint,
 	};

@@ -33,6 +33,7 @@ enum {
 	OPT_CONTAINER,
 	OPT_SORT,
 	OPT_KEEP,
+	OPT_MAX_CGROUPS,
 };
 
 static const struct option long_options[] = {
@@ -49,6 +50,7 @@ static const struct option long_options[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "max-cgroups", required_argument, NULL, OPT_MAX_CGROUPS },
 	{ "exact", no_argument, NULL, OPT_EXACT },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "margin", required_argument, NULL, OPT_MARGIN },
@@ -92,6 +94,7 @@ static void usage(FILE *f)
 	      "      --resolution BYTES timeline row when RSS moved this much (default 1M)\n"
 	      "      --user NAME        run CMD as NAME (default: SUDO_UID/SUDO_GID under sudo)\n"
 	      "      --max-procs N      track at most N processes at once (default 16384)\n"
+	      "      --max-cgroups N    track at most N memory cgroups (default 4096)\n"
 	      "      --keep N           list at most N exited processes, the largest peaks\n"
 	      "                         (default 10000; the others are counted)\n"
 	      "      --exact            counters exact to the page (classic kmem:rss_stat\n"
@@ -188,6 +191,7 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 	opts->max_procs = 16384;
 	opts->margin = 0.20;
 	opts->keep = 10000;
+	opts->max_cgroups = 4096;
 
 	/* `memtrace audit|top ...`: a subcommand, then the same options */
 	if (argc > 1 && (!strcmp(argv[1], "audit") || !strcmp(argv[1], "top"))) {
@@ -224,6 +228,10 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 					      &opts->resolution);
 			break;
 		case OPT_USER: opts->user = optarg; break;
+		case OPT_MAX_CGROUPS:
+			err = parse_count_opt("--max-cgroups", optarg, false, 16, 1 << 20,
+					      &opts->max_cgroups);
+			break;
 		case OPT_KEEP:
 			err = parse_count_opt("--keep", optarg, false, 1, 1ull << 32, &opts->keep);
 			break;

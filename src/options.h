@@ -44,6 +44,7 @@ struct mt_options {
 	uint64_t resolution; /* timeline resolution in bytes */
 	const char *user;    /* --user: run CMD as this user */
 	uint64_t max_procs;  /* size of the process map */
+	uint64_t max_cgroups; /* size of the cgroup groups' map */
 	uint64_t keep;	     /* list at most this many exited processes */
 	const char *fail_tracepoint; /* testing aid: act as if the kernel lacked it */
 };

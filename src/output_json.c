@@ -109,6 +109,32 @@ static json_object *cgroup_json(const struct mt_report *r, const struct mt_cgrou
 	return o;
 }
 
+#define OOM_TIMELINE_NS (10 * 1000000000ull)
+
+/*
+ * What led to an OOM kill: the victim's rows and its cgroup's in the 10 s
+ * before it (the rows memtrace keeps with --timeline, and in an audit).
+ */
+static json_object *oom_timeline(const struct mt_report *r, const struct mt_oom_kill *k)
+{
+	uint64_t from = k->time_ns > OOM_TIMELINE_NS ? k->time_ns - OOM_TIMELINE_NS : 0;
+	json_object *arr = json_object_new_array(), *row;
+
+	for (size_t i = 0; i < r->nr_rows; i++) {
+		const struct mt_row *w = &r->rows[i];
+
+		if (w->time_ns < from || w->time_ns > k->time_ns)
+			continue;
+		if (!(w->cgroup_id ? w->cgroup_id == k->cgroup_id : w->pid == k->pid))
+			continue;
+		row = json_object_new_object();
+		add(row, "time_s", seconds(r, w->time_ns));
+		add(row, w->cgroup_id ? "cgroup_rss_bytes" : "rss_bytes", u64(w->rss));
+		json_object_array_add(arr, row);
+	}
+	return arr;
+}
+
 /* An OOM kill: the victim, its memory then, its container and the limit it hit. */
 static json_object *oom_json(const struct mt_report *r, const struct mt_oom_kill *k)
 {
@@ -129,6 +155,7 @@ static json_object *oom_json(const struct mt_report *r, const struct mt_oom_kill
 	add(o, "memcg_peak_bytes", u64(k->memcg_peak));
 	add(o, "memcg_limit_bytes", k->memcg_limit ? u64(k->memcg_limit) : NULL);
 	add(o, "cgroup_peak_rss_bytes", cg ? u64(cg->g.rss.peak) : NULL);
+	add(o, "timeline", r->keep_rows ? oom_timeline(r, k) : NULL);
 	return o;
 }
 

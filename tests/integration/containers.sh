@@ -34,8 +34,8 @@ run_container() {
 	runc delete -f "$1" > /dev/null 2>&1 || true
 }
 
-start_all() { # memtrace -a in the background; sets MT_PID
-	"$MEMTRACE" -a -i 0 --by container --json r.json > report.txt 2> err.txt &
+start_all() { # memtrace -a [OPTIONS] in the background; sets MT_PID
+	"$MEMTRACE" -a -i 0 --by container --json r.json "$@" > report.txt 2> err.txt &
 	MT_PID=$!
 	wait_for err.txt "and every new one"
 }
@@ -85,7 +85,7 @@ test_oom_kill_in_container() {
 	require_runc
 	local name=mt-oom-$$
 	make_bundle oom "/docker/$CTR_HEX" $((32 * MIB)) /grow 96 0
-	start_all
+	start_all --timeline t.csv
 	run_container "$name" oom ctr.out
 	stop_all
 	assert_eq "one OOM kill" "$(jqf '.oom_kills | length' r.json)" 1
@@ -98,6 +98,9 @@ test_oom_kill_in_container() {
 	assert_eq "process marked" "$(jqf "[.processes[] | select(.pid == $pid) | .oom_killed] | any" r.json)" true
 	assert_eq "killed by SIGKILL" "$(jqf ".processes[] | select(.pid == $pid and .comm == \"grow\") | .exit_code" r.json)" 137
 	grep -q "OOM kill" report.txt || fail "text report lacks the OOM kill"
+	# what led to it: the victim's rising rows before the kill
+	assert_ge "rows before the kill" "$(jqf '.oom_kills[0].timeline | length' r.json)" 10
+	assert_ge "the last of them" "$(jqf '[.oom_kills[0].timeline[].rss_bytes // 0] | max' r.json)" $((20 * MIB))
 }
 
 # audit: one container far under its limit, one close to it
