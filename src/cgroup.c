@@ -178,10 +178,11 @@ const char *cgroups_path(struct mt_cgroups *cg, uint64_t id)
 	return p ? p->path : NULL;
 }
 
-/* One number from a cgroup file; "max" (v2: no limit) reads as 0. */
-static int read_u64_file(const char *root, const char *path, const char *file, uint64_t *v)
+/* A cgroup file's text, NUL-terminated; its length, or -errno. */
+static ssize_t read_cgroup_file(const char *root, const char *path, const char *file, char *buf,
+				size_t size)
 {
-	char full[PATH_MAX], buf[64];
+	char full[PATH_MAX + 64];
 	ssize_t n;
 	int fd;
 
@@ -189,13 +190,60 @@ static int read_u64_file(const char *root, const char *path, const char *file, u
 	fd = open(full, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
 		return -EIO;
 	buf[n] = '\0';
+	return n;
+}
+
+/* One number from a cgroup file; "max" (v2: no limit) reads as 0. */
+static int read_u64_file(const char *root, const char *path, const char *file, uint64_t *v)
+{
+	char buf[64];
+	ssize_t n = read_cgroup_file(root, path, file, buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
 	*v = strncmp(buf, "max", 3) ? strtoull(buf, NULL, 10) : 0;
 	return 0;
+}
+
+int cgroups_parse_memory_stat(const char *text, int version, struct mt_memcg *m)
+{
+	/* v1's total_* count the subtree, like v2's flat keys */
+	const char *anon = version == 2 ? "anon" : "total_rss";
+	const char *file = version == 2 ? "file" : "total_cache";
+	const char *line = text, *eol;
+	unsigned long long v;
+	char key[64];
+	int found = 0;
+
+	for (; line && *line; line = eol ? eol + 1 : NULL) {
+		eol = strchr(line, '\n');
+		if (sscanf(line, "%63s %llu", key, &v) != 2)
+			continue;
+		if (!strcmp(key, anon)) {
+			m->anon = v;
+			found++;
+		} else if (!strcmp(key, file)) {
+			m->file = v;
+			found++;
+		} else if (version == 2 && !strcmp(key, "kernel")) {
+			m->kernel = v;
+		}
+	}
+	return found ? 0 : -EINVAL;
+}
+
+/* memory.stat of a cgroup, into m (fields left 0 when absent). */
+static void read_memory_stat(const struct mt_cgroups *cg, const char *path, struct mt_memcg *m)
+{
+	char text[8192];
+
+	if (read_cgroup_file(cg->root, path, "memory.stat", text, sizeof(text)) > 0)
+		cgroups_parse_memory_stat(text, cg->version, m);
 }
 
 int cgroups_read_memcg(const struct mt_cgroups *cg, const char *path, struct mt_memcg *m)
@@ -213,6 +261,7 @@ int cgroups_read_memcg(const struct mt_cgroups *cg, const char *path, struct mt_
 	/* v1 reports "no limit" as a huge page-rounded number */
 	if (m->limit >= (1ull << 62))
 		m->limit = 0;
+	read_memory_stat(cg, path, m);
 	m->known = true;
 	return 0;
 }

@@ -70,7 +70,13 @@ struct mt_memcg {
 	uint64_t usage;	    /* memory.current / memory.usage_in_bytes */
 	uint64_t peak;	    /* memory.peak / memory.max_usage_in_bytes; 0 if unknown */
 	uint64_t limit;	    /* memory.max / memory.limit_in_bytes; 0 if unlimited */
+	uint64_t anon;	    /* memory.stat: anon / total_rss (v1) */
+	uint64_t file;	    /* memory.stat: file / total_cache (v1): the page cache it is charged */
+	uint64_t kernel;    /* memory.stat: kernel (v2 only; 0 on v1) */
 };
+
+/* The fields memtrace reports from a memory.stat text; 0 or -EINVAL. */
+int cgroups_parse_memory_stat(const char *text, int version, struct mt_memcg *m);
 
 /* The memcg's own figures for a cgroup path. */
 int cgroups_read_memcg(const struct mt_cgroups *cg, const char *path, struct mt_memcg *m);

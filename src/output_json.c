@@ -102,6 +102,10 @@ static json_object *cgroup_json(const struct mt_report *r, const struct mt_cgrou
 		add(m, "usage_bytes", u64(cg->memcg.usage));
 		add(m, "peak_bytes", cg->memcg.peak ? u64(cg->memcg.peak) : NULL);
 		add(m, "limit_bytes", cg->memcg.limit ? u64(cg->memcg.limit) : NULL);
+		add(m, "anon_bytes", u64(cg->memcg.anon));
+		add(m, "file_bytes", u64(cg->memcg.file));
+		/* v1 has no such figure */
+		add(m, "kernel_bytes", cg->memcg.kernel ? u64(cg->memcg.kernel) : NULL);
 		add(o, "memcg", m);
 	} else {
 		add(o, "memcg", NULL);

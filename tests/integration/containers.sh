@@ -70,6 +70,7 @@ test_docker_container_attributed() {
 	assert_eq "cgroup path" "$(jqf "$g | .cgroup" r.json)" "/docker/$CTR_HEX"
 	assert_eq "memcg limit" "$(jqf "$g | .memcg.limit_bytes" r.json)" $((256 * MIB))
 	assert_ge "memcg peak covers the workload" "$(jqf "$g | .memcg.peak_bytes // 0" r.json)" $((64 * MIB))
+	assert_ge "memory.stat: its anon" "$(jqf "$g | .memcg.anon_bytes" r.json)" $((60 * MIB))
 	grep -q "docker:${CTR_HEX:0:12}" report.txt || fail "text report lacks the container: $(cat report.txt)"
 }
 

@@ -137,6 +137,26 @@ static void test_proc_cgroup(void **state)
 			 -ENAMETOOLONG);
 }
 
+static void test_memory_stat(void **state)
+{
+	struct mt_memcg m = {};
+
+	(void)state;
+	assert_int_equal(cgroups_parse_memory_stat("cache 10\nrss 20\ntotal_cache 100\n"
+						   "total_rss 200\n", 1, &m), 0);
+	assert_int_equal(m.anon, 200);
+	assert_int_equal(m.file, 100);
+	assert_int_equal(m.kernel, 0);
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(cgroups_parse_memory_stat("anon 7\nfile 8\nkernel 9\nanon_thp 0\n", 2, &m),
+			 0);
+	assert_int_equal(m.anon, 7);
+	assert_int_equal(m.file, 8);
+	assert_int_equal(m.kernel, 9);
+	assert_int_equal(cgroups_parse_memory_stat("garbage", 2, &m), -EINVAL);
+	assert_int_equal(cgroups_parse_memory_stat("", 1, &m), -EINVAL);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -206,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_not_containers),
 		cmocka_unit_test(test_proc_cgroup),
 		cmocka_unit_test(test_runtime_names),
+		cmocka_unit_test(test_memory_stat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
