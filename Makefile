@@ -9,7 +9,8 @@
 #   make clean
 #   V=1 shows the full commands; SANITIZE=1 builds userspace with ASan+UBSan.
 
-OUTPUT ?= .output
+# a sanitized build keeps its objects apart, so switching never mixes the two
+OUTPUT ?= .output$(if $(filter 1,$(SANITIZE)),-sanitize)
 PREFIX ?= /usr/local
 DESTDIR ?=
 CLANG ?= clang
@@ -60,7 +61,7 @@ FUZZ_SECONDS ?= 60
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps demo test bench fuzz install uninstall clean help workloads
+.PHONY: all deps demo test bench fuzz install uninstall clean help workloads memtrace
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -70,7 +71,11 @@ all: deps
 deps:
 	$(Q)tools/install-deps.sh build
 
-memtrace: $(OBJS)
+# ./memtrace points at the build last made (plain or SANITIZE=1)
+memtrace: $(OUTPUT)/memtrace
+	$(Q)ln -sf $< $@
+
+$(OUTPUT)/memtrace: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -132,7 +137,7 @@ demo: all workloads
 test:
 	$(Q)tools/install-deps.sh test
 	$(Q)$(MAKE) --no-print-directory memtrace workloads $(UNIT_TESTS) $(FUZZERS)
-	$(Q)tests/run.sh $(TESTS)
+	$(Q)MEMTRACE_OUTPUT=$(OUTPUT) tests/run.sh $(TESTS)
 
 bench:
 	$(Q)tools/install-deps.sh bench
@@ -141,14 +146,14 @@ bench:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 memtrace $(DESTDIR)$(PREFIX)/bin/memtrace
+	install -m 0755 $(OUTPUT)/memtrace $(DESTDIR)$(PREFIX)/bin/memtrace
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/memtrace
 
 clean:
 	$(call msg,CLEAN,)
-	$(Q)rm -rf $(OUTPUT) memtrace
+	$(Q)rm -rf .output .output-sanitize memtrace
 
 help:
 	@sed -n '1,12p' Makefile

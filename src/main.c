@@ -530,8 +530,10 @@ int main(int argc, char **argv)
 	int err, code;
 
 	err = options_parse(&opts, argc, argv);
-	if (err)
+	if (err) {
+		options_free(&opts);
 		return err > 0 ? 0 : 2;
+	}
 	if (!has_bpf_privileges()) {
 		mt_err("permission denied: tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON");
 		options_free(&opts);

@@ -4,7 +4,8 @@
 # `skip REASON`. Each test runs in its own bash with a private $TMP.
 
 MEMTRACE=${MEMTRACE:-$ROOT/memtrace}
-WL=$ROOT/.output/workloads
+OUT=${MEMTRACE_OUTPUT:-$ROOT/.output}
+WL=$OUT/workloads
 MIB=1048576
 
 fail() {

@@ -8,7 +8,9 @@
 # MEMTRACE_REQUIRE_BPF=1 turns a skip for lack of root/BPF into a failure.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-export ROOT
+# the build's output directory (make test passes it: .output, or .output-sanitize)
+MEMTRACE_OUTPUT=$(cd "$ROOT" && realpath -m "${MEMTRACE_OUTPUT:-.output}")
+export ROOT MEMTRACE_OUTPUT
 TEST_TIMEOUT=${TEST_TIMEOUT:-180}
 passed=0 failed=0 skipped=0
 failures=()
@@ -36,7 +38,7 @@ record() { # name status output-file
 }
 
 # Unit tests: each cmocka binary reports its cases in TAP.
-for bin in "$ROOT"/.output/unit/test_*; do
+for bin in "$MEMTRACE_OUTPUT"/unit/test_*; do
 	[ -x "$bin" ] || continue
 	suite=$(basename "$bin")
 	out=$(mktemp)
@@ -64,10 +66,16 @@ for file in "$ROOT"/tests/integration/*.sh; do
 		selected "$name" || continue
 		tmp=$(mktemp -d)
 		out=$tmp/.output
-		TMP=$tmp timeout -k 5 "$TEST_TIMEOUT" bash -c \
+		# a sanitized build (make SANITIZE=1 test) reports into the test's directory
+		TMP=$tmp ASAN_OPTIONS="log_path=$tmp/sanitizer" UBSAN_OPTIONS="log_path=$tmp/sanitizer:print_stacktrace=1" \
+			timeout -k 5 "$TEST_TIMEOUT" bash -c \
 			"set -eu; cd \"\$TMP\"; source '$ROOT/tests/lib.sh'; source '$file'; $fn" > "$out" 2>&1
 		status=$?
 		[ "$status" -eq 124 ] && echo "timed out after ${TEST_TIMEOUT}s" >> "$out"
+		if compgen -G "$tmp/sanitizer.*" > /dev/null; then
+			cat "$tmp"/sanitizer.* >> "$out"
+			status=99
+		fi
 		record "$name" "$status" "$out"
 		# stray processes a failed test left behind
 		pkill -KILL -f "$tmp" 2>/dev/null

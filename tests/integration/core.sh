@@ -85,7 +85,13 @@ test_no_startup_race() {
 	"$MEMTRACE" -q --json r.json -- "$WL/grow" 0 > wl.out
 	assert_eq "comm is the command" "$(jqf '.processes[0].comm' r.json)" grow
 	assert_ge "startup faults seen" "$(jqf '.processes[0].page_faults' r.json)" 20
-	assert_within "startup peak vs VmHWM" "$(jqf .peak_rss_bytes r.json)" "$(kv vmhwm_bytes wl.out)" 10
+	# a 1.5 MiB process: the folded counters' per-CPU batch (< 32 pages a CPU) is what
+	# separates memtrace's peak from the page-exact VmHWM of 6.18, so that is the bound
+	local batch=$((32 * 4096 * $(nproc))) peak hwm
+	peak=$(jqf .peak_rss_bytes r.json)
+	hwm=$(kv vmhwm_bytes wl.out)
+	awk -v a="$peak" -v b="$hwm" -v d="$batch" 'BEGIN { x = a - b; if (x < 0) x = -x; exit !(x <= d) }' ||
+		fail "startup peak $peak is more than one per-CPU batch ($batch) from VmHWM $hwm"
 }
 
 # the timeline shows the spike: a row at the exact peak, rows every --resolution

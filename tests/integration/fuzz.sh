@@ -3,7 +3,7 @@
 # the test's temporary directory). A crash or a broken promise fails.
 
 run_fuzzer() {
-	local fuzzer=$ROOT/.output/fuzz/$1
+	local fuzzer=$OUT/fuzz/$1
 	[ -x "$fuzzer" ] || fail "$fuzzer is not built (make test builds it)"
 	mkdir -p corpus
 	"$fuzzer" -max_total_time="${FUZZ_TEST_SECONDS:-10}" -timeout=5 corpus "$ROOT"/tests/fuzz/corpus/* \
