@@ -16,6 +16,7 @@ int events_handle(void *ctx, const void *data, size_t size)
 
 	if (size < sizeof(*hdr))
 		return -EINVAL;
+	r->records++;
 	switch (hdr->type) {
 	case MT_EV_ROW: {
 		const struct mt_row_event *e = data;

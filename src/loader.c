@@ -209,6 +209,7 @@ struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_f
 	bpf_map__set_max_entries(t->skel->maps.free_slots, cfg->max_procs);
 	bpf_map__set_max_entries(t->skel->maps.proc_slot, read_pid_max());
 	bpf_map__set_max_entries(t->skel->maps.cgroups, cfg->max_cgroups);
+	bpf_map__set_max_entries(t->skel->maps.events, cfg->ringbuf_bytes);
 
 	err = memtrace_bpf__load(t->skel);
 	if (err) {

@@ -24,6 +24,7 @@ struct mt_tracer_config {
 	uint64_t cgroup_resolution; /* the same for each cgroup's series (audit) */
 	uint32_t max_procs;
 	uint32_t max_cgroups;
+	uint32_t ringbuf_bytes;
 	bool verbose;		     /* pass libbpf's messages through */
 	const char *fail_tracepoint; /* act as if the kernel lacked this tracepoint */
 };

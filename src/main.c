@@ -49,6 +49,8 @@ static void setup_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a closed terminal or ssh session: detach and report like SIGTERM */
+	sigaction(SIGHUP, &sa, NULL);
 	/* a closed stdout is a write error to report, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -446,6 +448,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 		.resolution = opts->timeline_path ? opts->resolution : 0,
 		.max_procs = opts->max_procs,
 		.max_cgroups = opts->max_cgroups,
+		.ringbuf_bytes = opts->ringbuf_bytes,
 		.verbose = opts->verbose,
 		.fail_tracepoint = opts->fail_tracepoint,
 	};

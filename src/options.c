@@ -34,6 +34,7 @@ enum {
 	OPT_SORT,
 	OPT_KEEP,
 	OPT_MAX_CGROUPS,
+	OPT_RINGBUF,
 };
 
 static const struct option long_options[] = {
@@ -51,6 +52,7 @@ static const struct option long_options[] = {
 	{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "max-cgroups", required_argument, NULL, OPT_MAX_CGROUPS },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
 	{ "exact", no_argument, NULL, OPT_EXACT },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "margin", required_argument, NULL, OPT_MARGIN },
@@ -95,6 +97,7 @@ static void usage(FILE *f)
 	      "      --user NAME        run CMD as NAME (default: SUDO_UID/SUDO_GID under sudo)\n"
 	      "      --max-procs N      track at most N processes at once (default 16384)\n"
 	      "      --max-cgroups N    track at most N memory cgroups (default 4096)\n"
+	      "      --ringbuf-size B   the kernel-to-memtrace ring buffer (default 8M, a power of 2)\n"
 	      "      --keep N           list at most N exited processes, the largest peaks\n"
 	      "                         (default 10000; the others are counted)\n"
 	      "      --exact            counters exact to the page (classic kmem:rss_stat\n"
@@ -192,6 +195,7 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 	opts->margin = 0.20;
 	opts->keep = 10000;
 	opts->max_cgroups = 4096;
+	opts->ringbuf_bytes = 8 << 20;
 
 	/* `memtrace audit|top ...`: a subcommand, then the same options */
 	if (argc > 1 && (!strcmp(argv[1], "audit") || !strcmp(argv[1], "top"))) {
@@ -231,6 +235,12 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 		case OPT_MAX_CGROUPS:
 			err = parse_count_opt("--max-cgroups", optarg, false, 16, 1 << 20,
 					      &opts->max_cgroups);
+			break;
+		case OPT_RINGBUF:
+			err = parse_count_opt("--ringbuf-size", optarg, true, 4096, 1ull << 30,
+					      &opts->ringbuf_bytes);
+			if (!err && (opts->ringbuf_bytes & (opts->ringbuf_bytes - 1)))
+				err = bad_value("--ringbuf-size", optarg);
 			break;
 		case OPT_KEEP:
 			err = parse_count_opt("--keep", optarg, false, 1, 1ull << 32, &opts->keep);

@@ -45,6 +45,7 @@ struct mt_options {
 	const char *user;    /* --user: run CMD as this user */
 	uint64_t max_procs;  /* size of the process map */
 	uint64_t max_cgroups; /* size of the cgroup groups' map */
+	uint64_t ringbuf_bytes; /* size of the ring buffer (a power of 2) */
 	uint64_t keep;	     /* list at most this many exited processes */
 	const char *fail_tracepoint; /* testing aid: act as if the kernel lacked it */
 };

@@ -190,6 +190,8 @@ static json_object *report_json(const struct mt_report *r)
 	add(drops, "ringbuf_full", u64(r->stats.ringbuf_drops));
 	add(drops, "untracked_processes", u64(report_untracked(r)));
 	add(drops, "untracked_cgroups", u64(r->stats.cgroups_full));
+	/* every record the kernel side sent is here or in drops.ringbuf_full */
+	add(drops, "records_delivered", u64(r->records));
 	add(o, "drops", drops);
 	/* --exact: changes whose exact value was missing, so the folded one was used */
 	add(o, "exact_fallbacks", u64(r->stats.exact_misses));

@@ -77,6 +77,7 @@ struct mt_report {
 	struct mt_oom_kill *ooms;
 	size_t nr_ooms;
 	struct mt_stats stats;
+	uint64_t records;	     /* ring-buffer records delivered (lost: stats.ringbuf_drops) */
 	uint64_t untracked_at_start; /* -a: running processes beyond --max-procs */
 	uint64_t start_ns, end_ns;   /* CLOCK_MONOTONIC */
 

@@ -31,19 +31,8 @@ struct exec_failure {
 	int err;
 };
 
-static int parse_id(const char *s, unsigned int *out)
-{
-	uint64_t v;
-
-	if (mt_parse_u64(s, false, &v) || v > 0xfffffffe)
-		return -EINVAL;
-	*out = (unsigned int)v;
-	return 0;
-}
-
 static int resolve_identity(const char *user, struct identity *id)
 {
-	const char *sudo_uid = getenv("SUDO_UID"), *sudo_gid = getenv("SUDO_GID");
 	struct passwd *pw;
 
 	memset(id, 0, sizeof(*id));
@@ -60,11 +49,12 @@ static int resolve_identity(const char *user, struct identity *id)
 		id->change = true;
 		return 0;
 	}
-	if (geteuid() != 0 || !sudo_uid)
+	if (!mt_sudo_caller(&id->uid, &id->gid)) {
+		if (geteuid() == 0 && getenv("SUDO_UID")) {
+			mt_err("invalid SUDO_UID/SUDO_GID in the environment");
+			return -EINVAL;
+		}
 		return 0;
-	if (parse_id(sudo_uid, &id->uid) || !sudo_gid || parse_id(sudo_gid, &id->gid)) {
-		mt_err("invalid SUDO_UID/SUDO_GID in the environment");
-		return -EINVAL;
 	}
 	pw = getpwuid(id->uid);
 	id->name = pw ? strdup(pw->pw_name) : NULL;

@@ -114,6 +114,19 @@ cleanup:
 	return 0;
 }
 
+bool mt_sudo_caller(unsigned int *uid, unsigned int *gid)
+{
+	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
+	uint64_t vu, vg;
+
+	if (geteuid() != 0 || !u || !g || mt_parse_u64(u, false, &vu) ||
+	    mt_parse_u64(g, false, &vg) || vu > 0xfffffffe || vg > 0xfffffffe)
+		return false;
+	*uid = vu;
+	*gid = vg;
+	return true;
+}
+
 uint64_t mt_now_ns(void)
 {
 	struct timespec ts;
@@ -171,9 +184,10 @@ int mt_outfile_open(struct mt_outfile *out, const char *path)
 	}
 	/* mkstemp makes 0600; give the file the mode a plain create would have */
 	mode_t mask = umask(0);
+	unsigned int uid, gid;
 
 	umask(mask);
-	if (fchmod(fd, 0644 & ~mask)) {
+	if (fchmod(fd, 0644 & ~mask) || (mt_sudo_caller(&uid, &gid) && fchown(fd, uid, gid))) {
 		err = -errno;
 		close(fd);
 		goto fail;

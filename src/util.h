@@ -26,6 +26,12 @@ int mt_parse_seconds(const char *s, double *out);
 /* A pid list "12,34": strictly positive numbers; *pids is malloc'd. */
 int mt_parse_pid_list(const char *s, int **pids, int *nr);
 
+/*
+ * Who ran memtrace through sudo: SUDO_UID/SUDO_GID when running as root
+ * with them set. Returns false otherwise (or when they are malformed).
+ */
+bool mt_sudo_caller(unsigned int *uid, unsigned int *gid);
+
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
 uint64_t mt_now_ns(void);
 
@@ -36,7 +42,7 @@ char *mt_format_bytes(uint64_t bytes, char *buf, size_t size);
  * An output file written whole or not at all: created at open (so that an
  * unwritable path fails before tracing starts) as a hidden temporary in the
  * same directory, renamed over `path` at commit, removed at abort. "-" means
- * stdout, which is used directly.
+ * stdout, which is used directly. Under sudo the file belongs to the caller.
  */
 struct mt_outfile {
 	char *path;

@@ -253,3 +253,12 @@ test_exact_counters_mount_tracefs() {
 	assert_eq "no fallback to folded values" "$(jqf .exact_fallbacks r.json)" 0
 	assert_eq "lost events" "$(jqf .lost_events r.json)" 0
 }
+
+# under sudo, output files belong to the invoking user, not root
+test_outputs_owned_by_invoking_user() {
+	require_bpf
+	SUDO_UID=65534 SUDO_GID=65534 "$MEMTRACE" -q --json r.json --timeline t.csv -- true
+	assert_eq "json owner" "$(stat -c %u:%g r.json)" 65534:65534
+	assert_eq "timeline owner" "$(stat -c %u:%g t.csv)" 65534:65534
+	jq -e . r.json > /dev/null || fail "report unreadable"
+}

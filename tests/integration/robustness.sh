@@ -1,0 +1,71 @@
+# robustness.sh - what a tracer on a production host must survive: a full
+# ring buffer (every loss counted, to the record), hang-ups, a second
+# memtrace, targets that vanish while memtrace attaches.
+
+# fork + exit records of N children, + the root's exec and exit: a known count
+test_ring_buffer_losses_counted_exactly() {
+	require_bpf
+	local n=300 want=$((2 * 300 + 2))
+	"$MEMTRACE" -q --json big.json -- "$WL/forkloop" $n 1 > /dev/null
+	assert_eq "all delivered with room" "$(jqf .drops.records_delivered big.json)" $want
+	assert_eq "none lost" "$(jqf .lost_events big.json)" 0
+	"$MEMTRACE" -i 0 --ringbuf-size 4096 --json small.json -- "$WL/forkloop" $n 1 > report.txt
+	assert_ge "a 4 KiB ring buffer overflows" "$(jqf .drops.ringbuf_full small.json)" 1
+	assert_eq "delivered + counted drops = sent" \
+		"$(jqf '.drops.records_delivered + .drops.ringbuf_full' small.json)" $want
+	assert_eq "lost_events shows them" "$(jqf .lost_events small.json)" "$(jqf .drops.ringbuf_full small.json)"
+	# the processes whose records were lost are still reported, from the kernel's map
+	assert_eq "every process accounted" "$(jqf .process_count small.json)" $((n + 1))
+	grep -q "lost events [1-9]" report.txt || fail "the text report hides the loss: $(head -n 8 report.txt)"
+}
+
+# a hang-up (closed terminal or ssh session): detach, complete report, 129
+test_sighup_gives_report() {
+	require_bpf
+	start_stepper
+	"$MEMTRACE" -i 0 -p "$STEPPER_PID" --json r.json > /dev/null 2> err.txt &
+	local mt=$! status
+	wait_for err.txt "tracing 1 process"
+	step "grow 16"
+	kill -HUP "$mt"
+	set +e
+	wait "$mt"
+	status=$?
+	set -e
+	assert_eq "exit after SIGHUP" "$status" 129
+	assert_ge "report complete" "$(jqf .peak_rss_bytes r.json)" $((16 * MIB))
+	step "exit 0"
+}
+
+# two memtraces at once each see their own command, exactly
+test_two_memtraces_at_once() {
+	require_bpf
+	"$MEMTRACE" -q --json a.json -- "$WL/grow" 120 300 > a.out &
+	local a=$!
+	"$MEMTRACE" -q --json b.json -- "$WL/grow" 60 300 > b.out
+	wait "$a"
+	assert_within "first" "$(jqf .peak_rss_bytes a.json)" "$(kv vmhwm_bytes a.out)" 1
+	assert_within "second" "$(jqf .peak_rss_bytes b.json)" "$(kv vmhwm_bytes b.out)" 1
+	assert_eq "first traced only its own" "$(jqf '.processes | length' a.json)" 1
+	assert_eq "second traced only its own" "$(jqf '.processes | length' b.json)" 1
+}
+
+# a target that exits while memtrace attaches: a clean error or a clean report, never a hang
+test_target_exits_during_attach() {
+	require_bpf
+	local i pid status
+	for i in $(seq 10); do
+		"$WL/grow" 1 0 > /dev/null &
+		pid=$!
+		set +e
+		timeout 20 "$MEMTRACE" -q -p "$pid" --json r$i.json 2> e$i.txt
+		status=$?
+		set -e
+		wait "$pid" 2> /dev/null || true
+		case $status in
+		0) jq -e . r$i.json > /dev/null || fail "run $i: half a report" ;;
+		1) grep -q "cannot attach to PID $pid" e$i.txt || fail "run $i: $(cat e$i.txt)" ;;
+		*) fail "run $i: exit $status: $(cat e$i.txt)" ;;
+		esac
+	done
+}
