@@ -5,6 +5,7 @@
 #   make test       build and run the whole test suite (unit + integration)
 #   make bench      overhead and accuracy benchmark (interleaved runs, medians)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 60)
+#   make soak       memtrace -a under churn for SOAK_SECONDS (default 600)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #   V=1 shows the full commands; SANITIZE=1 builds userspace with ASan+UBSan.
@@ -61,7 +62,7 @@ FUZZ_SECONDS ?= 60
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps demo test bench fuzz install uninstall clean help workloads memtrace
+.PHONY: all deps demo test bench fuzz soak install uninstall clean help workloads memtrace
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -138,6 +139,13 @@ test:
 	$(Q)tools/install-deps.sh test
 	$(Q)$(MAKE) --no-print-directory memtrace workloads $(UNIT_TESTS) $(FUZZERS)
 	$(Q)MEMTRACE_OUTPUT=$(OUTPUT) tests/run.sh $(TESTS)
+
+# memtrace -a for SOAK_SECONDS under process churn: its RSS flat, its map back to baseline
+SOAK_SECONDS ?= 600
+soak:
+	$(Q)tools/install-deps.sh test
+	$(Q)$(MAKE) --no-print-directory memtrace workloads
+	$(Q)MEMTRACE_OUTPUT=$(OUTPUT) tools/soak.sh $(SOAK_SECONDS)
 
 bench:
 	$(Q)tools/install-deps.sh bench

@@ -285,7 +285,7 @@ static __always_inline __u64 task_faults(struct task_struct *task)
 }
 
 static __always_inline void emit_proc_event(__u32 type, struct task_struct *task, __u32 ppid,
-					    __u64 now)
+					    __u64 start_ns, __u64 now)
 {
 	struct mt_proc_event *e;
 	unsigned long start, len;
@@ -298,6 +298,7 @@ static __always_inline void emit_proc_event(__u32 type, struct task_struct *task
 	e->hdr.type = type;
 	e->hdr.pid = task->tgid;
 	e->hdr.time_ns = now;
+	e->start_ns = start_ns;
 	e->ppid = ppid;
 	e->args_len = 0;
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), task->comm);
@@ -408,7 +409,7 @@ static __always_inline struct mt_proc_entry *track_new_process(struct task_struc
 	published = bpf_map_lookup_elem(&proc_slot, &tgid);
 	if (published)
 		*published = slot;
-	emit_proc_event(type, task, ppid, now);
+	emit_proc_event(type, task, ppid, p->start_ns, now);
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		delta[i] = p->counters[i];
 	groups_add(p->cgroup_id, delta, p->vm, now);

@@ -61,7 +61,7 @@ int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	e->proc.flags &= ~(MT_PROC_AWAIT_EXEC | MT_PROC_ADOPT_MM);
 	bpf_probe_read_kernel_str(e->proc.comm, sizeof(e->proc.comm), task->comm);
 	proc_update_from_mm(e, mm);
-	emit_proc_event(MT_EV_EXEC, task, e->proc.ppid, now);
+	emit_proc_event(MT_EV_EXEC, task, e->proc.ppid, e->proc.start_ns, now);
 	return 0;
 }
 

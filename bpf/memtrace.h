@@ -150,6 +150,7 @@ struct mt_row_event {
 /* MT_EV_FORK, MT_EV_EXEC and MT_EV_FOUND. */
 struct mt_proc_event {
 	struct mt_event_header hdr;
+	__u64 start_ns; /* the entry's start: tells this process from an earlier one with its pid */
 	__u32 ppid;
 	__u32 args_len; /* bytes of args used: NUL-separated argv, possibly cut */
 	char comm[MT_COMM_LEN];
@@ -189,7 +190,7 @@ _Static_assert(sizeof(struct mt_proc) == 232, "mt_proc layout");
 _Static_assert(sizeof(struct mt_proc_entry) == 240, "mt_proc_entry layout");
 _Static_assert(sizeof(struct mt_group_entry) == 128, "mt_group_entry layout");
 _Static_assert(sizeof(struct mt_row_event) == 40, "mt_row_event layout");
-_Static_assert(sizeof(struct mt_proc_event) == 296, "mt_proc_event layout");
+_Static_assert(sizeof(struct mt_proc_event) == 304, "mt_proc_event layout");
 _Static_assert(sizeof(struct mt_oom_event) == 96, "mt_oom_event layout");
 _Static_assert(sizeof(struct mt_cgroup_event) == 288, "mt_cgroup_event layout");
 

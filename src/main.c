@@ -373,6 +373,15 @@ static int add_cgroup(void *ctx, uint64_t id, const struct mt_group *g)
 	return err;
 }
 
+/* The final sweep: every entry still in the kernel's map, counted (the soak test's gauge). */
+static int count_and_refresh(void *ctx, const struct mt_proc *k)
+{
+	struct mt_report *r = ctx;
+
+	r->map_in_use++;
+	return report_update(r, k);
+}
+
 /* Drain what is left and take every process's final state from the maps. */
 static int collect_final_state(struct run *run)
 {
@@ -383,7 +392,7 @@ static int collect_final_state(struct run *run)
 
 	err = mt_tracer__poll(run->tracer, 0);
 	if (err >= 0)
-		err = mt_tracer__for_each_proc(run->tracer, true, refresh_one, r);
+		err = mt_tracer__for_each_proc(run->tracer, true, count_and_refresh, r);
 	if (err >= 0)
 		err = mt_tracer__read_group(run->tracer, &r->group);
 	if (err >= 0) {

@@ -192,6 +192,8 @@ static json_object *report_json(const struct mt_report *r)
 	add(drops, "untracked_cgroups", u64(r->stats.cgroups_full));
 	/* every record the kernel side sent is here or in drops.ringbuf_full */
 	add(drops, "records_delivered", u64(r->records));
+	/* entries of the kernel's process map still in use at the end: the live processes */
+	add(o, "kernel_map_entries", u64(r->map_in_use));
 	add(o, "drops", drops);
 	/* --exact: changes whose exact value was missing, so the folded one was used */
 	add(o, "exact_fallbacks", u64(r->stats.exact_misses));

@@ -78,10 +78,13 @@ struct mt_process *report_add(struct mt_report *r, const struct mt_proc *k, cons
 	p->k = *k;
 	p->cmdline = cmdline ? strdup(cmdline) : NULL;
 
-	/* a live record with this pid means its exit was lost: retire it */
+	/* a live record with this pid is an earlier process whose exit was lost */
 	old = report_find_live(r, k->tgid);
-	if (old)
+	if (old) {
 		tdelete(old, &r->live, cmp_pid);
+		old->exited = true; /* when and how: unknown */
+		r->nr_exited++;
+	}
 	node = tsearch(p, &r->live, cmp_pid);
 	if (!node) {
 		free(p->cmdline);
@@ -95,14 +98,24 @@ struct mt_process *report_add(struct mt_report *r, const struct mt_proc *k, cons
 int report_on_new(struct mt_report *r, const struct mt_proc_event *e)
 {
 	struct mt_process *parent = report_find_live(r, e->ppid);
+	struct mt_process *known = report_find_live(r, e->hdr.pid);
 	size_t len = e->args_len < MT_ARGS_LEN ? e->args_len : MT_ARGS_LEN;
 	struct mt_proc k = {};
 	char *cmdline = NULL;
 	struct mt_process *p;
 
+	/* already read from the kernel's map before this record came: the same process */
+	if (known && known->k.start_ns == e->start_ns) {
+		if (!known->cmdline && len)
+			known->cmdline = procfs_join_args(e->args, len);
+		else if (!known->cmdline && parent && parent->cmdline)
+			known->cmdline = strdup(parent->cmdline);
+		return 0;
+	}
+
 	k.tgid = e->hdr.pid;
 	k.ppid = e->ppid;
-	k.start_ns = e->hdr.time_ns;
+	k.start_ns = e->start_ns;
 	memcpy(k.comm, e->comm, sizeof(k.comm));
 	k.comm[sizeof(k.comm) - 1] = '\0';
 	if (e->hdr.type == MT_EV_FOUND)

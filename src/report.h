@@ -78,6 +78,7 @@ struct mt_report {
 	size_t nr_ooms;
 	struct mt_stats stats;
 	uint64_t records;	     /* ring-buffer records delivered (lost: stats.ringbuf_drops) */
+	uint64_t map_in_use;	     /* entries of the kernel's process map in use at the end */
 	uint64_t untracked_at_start; /* -a: running processes beyond --max-procs */
 	uint64_t start_ns, end_ns;   /* CLOCK_MONOTONIC */
 

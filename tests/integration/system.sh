@@ -54,3 +54,11 @@ test_keep_bounds_the_list() {
 		"$(jqf '[.processes[].peak_rss_bytes] | min >= 1048576' r.json)" true
 	assert_eq "lost events" "$(jqf .lost_events r.json)" 0
 }
+
+# a short soak: -a under fork/exec churn; memtrace's RSS stays under 64 MiB,
+# the kernel's map holds only the processes still running, nothing is lost
+# (make soak runs the same for 10 minutes)
+test_soak_short() {
+	require_bpf
+	MEMTRACE="$MEMTRACE" "$ROOT/tools/soak.sh" "${SOAK_TEST_SECONDS:-15}" "$TMP"
+}

@@ -26,6 +26,7 @@ static struct mt_proc_event proc_event(__u32 type, __u32 pid, __u32 ppid, const 
 	e.hdr.type = type;
 	e.hdr.pid = pid;
 	e.hdr.time_ns = t;
+	e.start_ns = t;
 	e.ppid = ppid;
 	snprintf(e.comm, sizeof(e.comm), "%s", comm);
 	memcpy(e.args, args, args_len);
@@ -96,6 +97,28 @@ static void test_pid_reuse_new_record(void **state)
 	assert_true(r.procs[0]->exited);
 	assert_false(r.procs[1]->exited);
 	assert_string_equal(report_find_live(&r, 20)->k.comm, "b");
+	report_free(&r);
+}
+
+/* the map is read between a fork and its record: one process, not two */
+static void test_map_read_before_fork_record(void **state)
+{
+	struct mt_report r;
+	struct mt_proc k = { .tgid = 30, .ppid = 10, .start_ns = 500 };
+	struct mt_proc_event fork_e = proc_event(MT_EV_FORK, 30, 10, "a", "", 0, 500);
+
+	(void)state;
+	report_init(&r, 0, false);
+	assert_int_equal(report_update(&r, &k), 0);
+	assert_int_equal(events_handle(&r, &fork_e, sizeof(fork_e)), 0);
+	assert_int_equal(r.nr_procs, 1);
+	assert_false(r.procs[0]->exited);
+	/* a different start: a new process with the pid, the earlier one is gone */
+	fork_e.start_ns = 900;
+	assert_int_equal(events_handle(&r, &fork_e, sizeof(fork_e)), 0);
+	assert_int_equal(r.nr_procs, 2);
+	assert_true(r.procs[0]->exited);
+	assert_false(r.procs[1]->exited);
 	report_free(&r);
 }
 
@@ -244,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_audit_verdicts),
 		cmocka_unit_test(test_fork_exec_exit),
 		cmocka_unit_test(test_pid_reuse_new_record),
+		cmocka_unit_test(test_map_read_before_fork_record),
 		cmocka_unit_test(test_bad_records_rejected),
 		cmocka_unit_test(test_finish_closes_series),
 		cmocka_unit_test(test_json_writer),
