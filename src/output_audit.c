@@ -45,7 +45,7 @@ static int write_audit_text(const struct mt_report *r, FILE *f)
 			e[i].oom_kills, mt_format_bytes(e[i].suggested, sug, sizeof(sug)), e[i].verdict);
 	}
 	free(e);
-	return ferror(f) ? -EIO : 0;
+	return ferror(f) ? -(errno ? errno : EIO) : 0;
 }
 
 static json_object *u64(uint64_t v)

@@ -227,7 +227,10 @@ int output_json_document(json_object *o, FILE *f)
 
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
-	return text && fputs(text, f) >= 0 && fputc('\n', f) >= 0 ? 0 : -EIO;
+	errno = 0;
+	if (text && fputs(text, f) >= 0 && fputc('\n', f) >= 0)
+		return 0;
+	return errno ? -errno : -EIO; /* ENOSPC says more than EIO */
 }
 
 static int write_json(const struct mt_report *r, FILE *f)

@@ -158,7 +158,7 @@ static int write_text(const struct mt_report *r, FILE *f)
 		fprintf(f, "... and %zu more processes with smaller peaks (all are in --json)\n",
 			r->nr_procs - shown);
 	free(sorted);
-	return ferror(f) ? -EIO : 0;
+	return ferror(f) ? -(errno ? errno : EIO) : 0;
 }
 
 const struct mt_writer mt_writer_text = { "text", write_text };

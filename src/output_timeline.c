@@ -40,7 +40,7 @@ static int write_timeline(const struct mt_report *r, FILE *f)
 			(unsigned long long)rows[i].rss, (unsigned long long)rows[i].vm);
 	}
 	free(rows);
-	return ferror(f) ? -EIO : 0;
+	return ferror(f) ? -(errno ? errno : EIO) : 0;
 }
 
 const struct mt_writer mt_writer_timeline = { "timeline", write_timeline };

@@ -69,3 +69,75 @@ test_target_exits_during_attach() {
 		esac
 	done
 }
+
+# stdout closed under memtrace (SIGPIPE): one clear line, the JSON file still whole
+test_stdout_closed() {
+	require_bpf
+	local status
+	set +e
+	"$MEMTRACE" -i 0 --json r.json -- "$WL/grow" 8 2> err.txt | true
+	status=${PIPESTATUS[0]}
+	set -e
+	[ "$status" -ne 0 ] || fail "exit 0 with its report lost"
+	jq -e .peak_rss_bytes r.json > /dev/null || fail "the JSON report is not whole"
+	grep -q "cannot write the text report to stdout" err.txt || fail "no message: $(cat err.txt)"
+}
+
+# a full disk: a clear error, no half-written file, the old file untouched
+test_output_disk_full() {
+	require_bpf
+	mkdir full
+	# 4 pages: the filler takes 2, the old report 1, one is left for a report of ~25 KiB
+	mount -t tmpfs -o size=16k tmpfs full
+	trap 'umount "$TMP/full" 2> /dev/null || true' EXIT
+	head -c 6000 /dev/zero > full/filler
+	echo previous > full/r.json
+	local status
+	set +e
+	"$MEMTRACE" -q --json full/r.json -- "$WL/forktree" 30 1 > /dev/null 2> err.txt
+	status=$?
+	set -e
+	local left
+	left=$(ls -a full | grep -c memtrace- || true)
+	local old
+	old=$(cat full/r.json)
+	assert_eq "exit status" "$status" 1
+	grep -q "No space left on device" err.txt || fail "message: $(cat err.txt)"
+	assert_eq "temporary files left" "$left" 0
+	assert_eq "the old file untouched" "$old" previous
+}
+
+# a symlink planted where the report goes is replaced, never followed
+test_planted_symlink_not_followed() {
+	require_bpf
+	mkdir -m 1777 shared
+	echo "precious" > target
+	ln -s "$TMP/target" shared/r.json
+	"$MEMTRACE" -q --json shared/r.json -- true
+	assert_eq "the link's target untouched" "$(cat target)" precious
+	[ -f shared/r.json ] && [ ! -L shared/r.json ] || fail "the report is not a plain file"
+	jq -e . shared/r.json > /dev/null
+}
+
+# -a under a thousand short-lived processes a second: every one accounted
+test_all_under_process_churn() {
+	require_bpf
+	"$MEMTRACE" -a -i 0 --json r.json > /dev/null 2> err.txt &
+	local mt=$!
+	wait_for err.txt "and every new one"
+	"$WL/forkloop" 2000 1 > loop.out
+	kill -INT "$mt"
+	wait "$mt" || true
+	local rate
+	rate=$(awk -F= '/elapsed_ns/ { printf "%d", 2000 / ($2 / 1e9) }' loop.out)
+	echo "ok: $rate processes a second"
+	assert_ge "at least 1000 a second" "$rate" 1000
+	# the children are forks of forkloop that never exec: comm forkloop, ppid the loop
+	local loop_pid
+	loop_pid=$(jqf '[.processes[] | select(.comm == "forkloop" and .exit_code == 0)] | map(.ppid) | group_by(.) | max_by(length) | .[0]' r.json)
+	local seen lost
+	seen=$(jqf "[.processes[] | select(.ppid == $loop_pid)] | length" r.json)
+	lost=$(jqf .lost_events r.json)
+	assert_eq "children seen + lost events" "$((seen + lost >= 2000))" 1
+	assert_eq "lost events" "$lost" 0
+}
