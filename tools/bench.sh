@@ -7,6 +7,9 @@
 # time themselves (elapsed_ns), so memtrace's own start-up (loading BPF) is
 # not counted against the workload; the build is timed by a shell around it.
 #
+# Compared with: memtrace -a (system-wide), --exact, and the usual way to see
+# allocations, a bpftrace uprobe on libc's malloc, on a malloc-heavy loop.
+#
 # Accuracy: the spike workload under memtrace and under a poller that reads
 # /proc/PID/status VmRSS every 100 ms (the usual sampling approach), against
 # the kernel's VmHWM.
@@ -21,6 +24,7 @@ OUT=$ROOT/bench-results
 mkdir -p "$OUT"
 
 [ "$(id -u)" -eq 0 ] || { echo "bench.sh: run as root" >&2; exit 1; }
+LIBC=$(ldd "$WL/mallocloop" | awk '/libc.so/ { print $3 }')
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -40,6 +44,7 @@ workload() {
 	faults) echo "$WL/faultloop 64 64" ;;
 	fresh) echo "$WL/faultloop 512 4 fresh" ;;
 	forks) echo "$WL/forkloop 2000 1" ;;
+	malloc) echo "$WL/mallocloop 5000000" ;;
 	esac
 }
 
@@ -47,16 +52,39 @@ run_plain() { # name
 	if [ "$1" = build ]; then sh -c "$BUILD_CMD"; else $(workload "$1"); fi
 }
 
-run_traced() { # name [memtrace options]
-	local name=$1
-	shift
-	if [ "$name" = build ]; then "$MT" -q "$@" -- sh -c "$BUILD_CMD"; else "$MT" -q "$@" -- $(workload "$name"); fi
+# A system-wide tracer in the background while the workload runs: memtrace -a,
+# or the usual uprobe-on-malloc tracer (bpftrace), each attached before it starts.
+with_background_tracer() { # tracer name
+	local log=$OUT/tracer.log pid
+	case $1 in
+	all) "$MT" -a -i 0 -q > /dev/null 2> "$log" & ;;
+	malloc-uprobe) bpftrace -e "uprobe:$LIBC:malloc { @[pid] = count(); } END { clear(@); }" > "$log" 2>&1 & ;;
+	esac
+	pid=$!
+	# memtrace -a is quiet: give it the time its attach takes; bpftrace says when it attached
+	case $1 in
+	all) sleep 1 ;;
+	*) until grep -q Attaching "$log"; do sleep 0.1; done; sleep 0.5 ;;
+	esac
+	run_plain "$2"
+	kill -INT "$pid"
+	wait "$pid" 2> /dev/null || true
 }
 
-overhead() { # name label rounds [memtrace options]
-	local name=$1 label=$2 rounds=$3 i a b key
-	shift 3
-	key=$name$(printf '%s' "$*" | tr -c 'a-z0-9' '-') # results of each variant apart
+run_traced() { # tracer name
+	case $1 in
+	all | malloc-uprobe) with_background_tracer "$1" "$2" ;;
+	*)
+		local opts=() # "--" or "--exact"
+		[ "$1" = exact ] && opts=(--exact)
+		if [ "$2" = build ]; then "$MT" -q "${opts[@]}" -- sh -c "$BUILD_CMD"
+		else "$MT" -q "${opts[@]}" -- $(workload "$2"); fi
+		;;
+	esac
+}
+
+overhead() { # tracer name label rounds
+	local tracer=$1 name=$2 label=$3 rounds=$4 i a b key=$2-$1
 	: > "$OUT/$key.plain"
 	: > "$OUT/$key.traced"
 	: > "$OUT/$key.ratio"
@@ -64,19 +92,28 @@ overhead() { # name label rounds [memtrace options]
 	for i in $(seq "$rounds"); do
 		if [ $((i % 2)) -eq 0 ]; then
 			a=$(run_plain "$name" | elapsed_of)
-			b=$(run_traced "$name" "$@" | elapsed_of)
+			b=$(run_traced "$tracer" "$name" | elapsed_of)
 		else
-			b=$(run_traced "$name" "$@" | elapsed_of)
+			b=$(run_traced "$tracer" "$name" | elapsed_of)
 			a=$(run_plain "$name" | elapsed_of)
 		fi
 		echo "$a" >> "$OUT/$key.plain"
 		echo "$b" >> "$OUT/$key.traced"
 		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f\n", b / a }' >> "$OUT/$key.ratio"
 	done
-	printf '| %s | %d | %.3f s | %.3f s | %.3f |\n' "$label" "$rounds" \
-		"$(median < "$OUT/$key.plain" | awk '{ print $1 / 1e9 }')" \
+	printf '| %s | %s | %d | %.3f s | %.3f s | %.3f |\n' "$label" "$(tracer_label "$tracer")" \
+		"$rounds" "$(median < "$OUT/$key.plain" | awk '{ print $1 / 1e9 }')" \
 		"$(median < "$OUT/$key.traced" | awk '{ print $1 / 1e9 }')" \
 		"$(median < "$OUT/$key.ratio")"
+}
+
+tracer_label() {
+	case $1 in
+	command) echo "memtrace -- CMD" ;;
+	exact) echo "memtrace --exact -- CMD" ;;
+	all) echo "memtrace -a" ;;
+	malloc-uprobe) echo "bpftrace uprobe on malloc" ;;
+	esac
 }
 
 # Poll VmRSS of PID every 100 ms until it exits; print the largest value seen (bytes).
@@ -114,14 +151,19 @@ accuracy() { # rounds
 
 echo "memtrace benchmark: $(uname -r), $(nproc) CPUs, $ROUNDS interleaved pairs"
 echo
-echo "| workload | pairs | untraced (median) | memtrace -- (median) | ratio (median of pairs) |"
-echo "|---|---|---|---|---|"
-overhead fresh "page faults, first touch 4 x 512 MiB" "$ROUNDS"
-overhead fresh "page faults, first touch, with --exact (classic rss_stat)" "$ROUNDS" --exact
-overhead faults "page faults, re-faulting 64 MiB x 64" "$ROUNDS"
-overhead faults "page faults, re-faulting, with --exact (classic rss_stat)" "$ROUNDS" --exact
-overhead forks "fork + exit loop (2000 x 1 MiB)" "$ROUNDS"
-overhead build "real build (gcc -O2, src/*.c x 3)" $(((ROUNDS + 2) / 3))
+echo "| workload | traced by | pairs | untraced (median) | traced (median) | ratio (median of pairs) |"
+echo "|---|---|---|---|---|---|"
+overhead command fresh "page faults, first touch 4 x 512 MiB" "$ROUNDS"
+overhead all fresh "page faults, first touch 4 x 512 MiB" "$ROUNDS"
+overhead exact fresh "page faults, first touch 4 x 512 MiB" "$ROUNDS"
+overhead command faults "page faults, re-faulting 64 MiB x 64" "$ROUNDS"
+overhead exact faults "page faults, re-faulting 64 MiB x 64" "$ROUNDS"
+overhead command forks "fork + exit loop (2000 x 1 MiB)" "$ROUNDS"
+overhead all forks "fork + exit loop (2000 x 1 MiB)" "$ROUNDS"
+overhead command malloc "malloc + free loop (5M, small blocks)" "$ROUNDS"
+overhead malloc-uprobe malloc "malloc + free loop (5M, small blocks)" "$ROUNDS"
+overhead command build "real build (gcc -O2, src/*.c x 3)" $(((ROUNDS + 2) / 3))
+overhead all build "real build (gcc -O2, src/*.c x 3)" $(((ROUNDS + 2) / 3))
 echo
 echo "Spike of 64 MiB held 20 ms ($ROUNDS runs): reported peak within 1% of the kernel's VmHWM"
 echo

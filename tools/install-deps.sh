@@ -8,7 +8,7 @@ set -eu
 
 build="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev pkg-config make gcc"
 test="$build libcmocka-dev jq procps util-linux runc busybox-static libclang-rt-14-dev"
-bench="$test"
+bench="$test bpftrace"
 
 case "${1:-build}" in
 build) want=$build ;;
