@@ -94,11 +94,6 @@ void cgroups_free(struct mt_cgroups *cg)
 	free(cg);
 }
 
-int cgroups_version(const struct mt_cgroups *cg)
-{
-	return cg->version;
-}
-
 static int cmp_id(const void *a, const void *b)
 {
 	const struct cgroup_path *pa = a, *pb = b;

@@ -21,9 +21,6 @@ struct mt_cgroups;
 struct mt_cgroups *cgroups_open(void);
 void cgroups_free(struct mt_cgroups *cg);
 
-/* 1 for v1 (legacy/hybrid memory hierarchy), 2 for cgroup2. */
-int cgroups_version(const struct mt_cgroups *cg);
-
 /*
  * The path of cgroup `id` ("/" for the root), rescanning the hierarchy once
  * when the id is unknown. NULL if it is not (or no longer) there. The
