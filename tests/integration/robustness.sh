@@ -141,3 +141,33 @@ test_all_under_process_churn() {
 	assert_eq "children seen + lost events" "$((seen + lost >= 2000))" 1
 	assert_eq "lost events" "$lost" 0
 }
+
+# PID reuse during a run: two processes with one pid are two records, each with its own peak
+test_pid_reuse_two_records() {
+	require_bpf
+	[ -w /proc/sys/kernel/ns_last_pid ] || fail "/proc/sys/kernel/ns_last_pid is not writable"
+	"$MEMTRACE" -a -i 0 --json r.json > /dev/null 2> err.txt &
+	local mt=$! pid second tries=20
+	wait_for err.txt "and every new one"
+	"$WL/grow" 24 0 > first.out &
+	pid=$!
+	wait "$pid"
+	# hand the same pid to the next process (pids are global: retry if another process took it)
+	while :; do
+		echo $((pid - 1)) > /proc/sys/kernel/ns_last_pid
+		"$WL/grow" 48 0 > second.out &
+		second=$!
+		wait "$second"
+		[ "$second" -eq "$pid" ] && break
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || fail "could not get pid $pid again"
+	done
+	kill -INT "$mt"
+	wait "$mt" || true
+	assert_eq "two records for pid $pid" "$(jqf "[.processes[] | select(.pid == $pid and .comm == \"grow\")] | length" r.json)" 2
+	assert_within "the first's peak" "$(jqf "[.processes[] | select(.pid == $pid and .comm == \"grow\")][0].peak_rss_bytes" r.json)" \
+		"$(kv vmhwm_bytes first.out)" 1
+	assert_within "the second's peak" "$(jqf "[.processes[] | select(.pid == $pid and .comm == \"grow\")][1].peak_rss_bytes" r.json)" \
+		"$(kv vmhwm_bytes second.out)" 1
+	assert_eq "both exited" "$(jqf "[.processes[] | select(.pid == $pid and .comm == \"grow\") | .exit_code] | map(. == 0) | all" r.json)" true
+}
