@@ -26,9 +26,10 @@ int BPF_PROG(on_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 	e = lookup_proc(task->tgid);
 	if (!e) {
 		/* --cgroup/--container: a process moving into the subtree is traced from now on */
-		if (cfg_trace_all && cfg_scope_cgroup_id && task->mm && task->tgid != cfg_self_tgid)
-			track_new_process(task, task->mm, task->real_parent->tgid, MT_PROC_ATTACHED,
-					  bpf_ktime_get_ns(), MT_EV_FOUND);
+		if (cfg_scope_cgroup_id) {
+			forget_out_of_scope(task->tgid); /* outside before the move: ask again */
+			track_found_process(task, task->mm);
+		}
 		return 0;
 	}
 	to = task_memcg_id(task);

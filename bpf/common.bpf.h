@@ -175,19 +175,24 @@ static __always_inline void groups_add(__u64 cgroup_id, const __s64 delta[MT_NR_
 }
 
 /*
- * The memory cgroup a task is charged to: the cgroup of its memory
- * controller's state, in whichever hierarchy holds that controller (v1
- * memory on a hybrid host, the unified one on cgroup2). Its kernfs id is the
- * inode number of its directory there.
+ * The memory controller's state of a task, in whichever hierarchy holds that
+ * controller (v1 memory on a hybrid host, the unified one on cgroup2); NULL
+ * if there is none. Its cgroup is the one the task's memory is charged to.
  */
-static __always_inline __u64 task_memcg_id(struct task_struct *task)
+static __always_inline struct cgroup_subsys_state *task_memcg_css(struct task_struct *task)
 {
 	int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-	struct cgroup_subsys_state *css;
 
 	if (memory < 0 || memory >= CGROUP_SUBSYS_COUNT)
-		return 0;
-	css = task->cgroups->subsys[memory];
+		return NULL;
+	return task->cgroups->subsys[memory];
+}
+
+/* The id of that cgroup: its kernfs id, the inode of its directory. */
+static __always_inline __u64 task_memcg_id(struct task_struct *task)
+{
+	struct cgroup_subsys_state *css = task_memcg_css(task);
+
 	return css ? css->cgroup->kn->id : 0;
 }
 
@@ -206,8 +211,8 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 	__s64 delta[MT_NR_COUNTERS] = {}, delta_vm;
 	struct row_values v = {};
 	int new_peak, changed = vm != p->vm, i;
+	__u64 now, cgroup_id;
 	__u32 window;
-	__u64 now;
 
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		changed |= (mask & (1u << i)) && c[i] != p->counters[i];
@@ -237,10 +242,12 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 	v.peak = p->rss.peak;
 	v.peak_ns = p->rss.peak_ns;
 	v.vm = vm;
+	/* read with the counters: cgroup_attach_task moves both under this lock */
+	cgroup_id = p->cgroup_id;
 	bpf_spin_unlock(&e->lock);
 
 	emit_rows(p->tgid, 0, &v, now);
-	groups_add(p->cgroup_id, delta, delta_vm, now);
+	groups_add(cgroup_id, delta, delta_vm, now);
 }
 
 /*
@@ -335,15 +342,12 @@ static __always_inline struct mt_proc_entry *claim_slot(__u32 tgid, __u32 *slot)
  */
 static __always_inline int in_scope(struct task_struct *task)
 {
-	int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
 	struct cgroup_subsys_state *css;
 	struct cgroup *cgrp, *ancestor = NULL;
 
 	if (!cfg_scope_cgroup_id)
 		return 1;
-	if (memory < 0 || memory >= CGROUP_SUBSYS_COUNT)
-		return 0;
-	css = task->cgroups->subsys[memory];
+	css = task_memcg_css(task);
 	if (!css)
 		return 0;
 	cgrp = css->cgroup;
@@ -352,6 +356,23 @@ static __always_inline int in_scope(struct task_struct *task)
 	/* ancestors[] is a flexible array the verifier cannot bound: read it as memory */
 	bpf_probe_read_kernel(&ancestor, sizeof(ancestor), &cgrp->ancestors[cfg_scope_level]);
 	return ancestor && BPF_CORE_READ(ancestor, kn, id) == cfg_scope_cgroup_id;
+}
+
+/* --cgroup/--container: a process already found outside the subtree */
+static __always_inline int seen_out_of_scope(__u32 tgid)
+{
+	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
+
+	return slot && *slot == MT_SLOT_OUT_OF_SCOPE;
+}
+
+/* The scope of tgid is to be decided again: it exited (its pid may come back), or moved. */
+static __always_inline void forget_out_of_scope(__u32 tgid)
+{
+	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
+
+	if (slot && *slot == MT_SLOT_OUT_OF_SCOPE)
+		*slot = 0;
 }
 
 /* Remember that tgid is outside the scope: later events stop at the lookup. */
@@ -414,6 +435,22 @@ static __always_inline struct mt_proc_entry *track_new_process(struct task_struc
 		delta[i] = p->counters[i];
 	groups_add(p->cgroup_id, delta, p->vm, now);
 	return e;
+}
+
+/*
+ * -a: a running process met for the first time (its first memory change in
+ * its own context, an exec, a move into the --cgroup subtree) is traced from
+ * now on, unless it is memtrace itself or already found outside the scope.
+ */
+static __always_inline struct mt_proc_entry *track_found_process(struct task_struct *task,
+								 struct mm_struct *mm)
+{
+	__u32 tgid = task->tgid;
+
+	if (!cfg_trace_all || !mm || tgid == cfg_self_tgid || seen_out_of_scope(tgid))
+		return NULL;
+	return track_new_process(task, mm, task->real_parent->tgid, MT_PROC_ATTACHED,
+				 bpf_ktime_get_ns(), MT_EV_FOUND);
 }
 
 #endif /* MEMTRACE_COMMON_BPF_H */

@@ -45,10 +45,7 @@ int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid,
 		return 0;
 	e = lookup_proc(task->tgid);
 	if (!e) {
-		/* -a: a process not seen before starts with this image */
-		if (cfg_trace_all && task->tgid != cfg_self_tgid)
-			track_new_process(task, mm, task->real_parent->tgid, MT_PROC_ATTACHED, now,
-					  MT_EV_FOUND);
+		track_found_process(task, mm); /* -a: it starts with this image */
 		return 0;
 	}
 	/* memtrace's own copy before exec is not CMD: its faults, its cgroup (no memory yet) */
@@ -72,15 +69,6 @@ static __always_inline __s32 wait_status(struct task_struct *task)
 	if (signal->flags & MT_SIGNAL_GROUP_EXIT)
 		return signal->group_exit_code;
 	return task->exit_code;
-}
-
-/* A process seen outside the scope exits: its pid may come back in scope. */
-static __always_inline void forget_out_of_scope(__u32 tgid)
-{
-	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
-
-	if (slot && *slot == MT_SLOT_OUT_OF_SCOPE)
-		*slot = 0;
 }
 
 /* The process is reported: unpublish its entry and give the slot back. */

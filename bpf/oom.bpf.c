@@ -14,14 +14,10 @@
  */
 static __always_inline void read_memcg(struct task_struct *task, struct mt_oom_event *ev)
 {
-	int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-	struct cgroup_subsys_state *css;
+	struct cgroup_subsys_state *css = task_memcg_css(task);
 	struct mem_cgroup *memcg;
 	unsigned long limit;
 
-	if (memory < 0 || memory >= CGROUP_SUBSYS_COUNT)
-		return;
-	css = task->cgroups->subsys[memory];
 	if (!css)
 		return;
 	/* the verifier types css as itself: read the enclosing memcg with CO-RE probe reads */

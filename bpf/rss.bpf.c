@@ -50,14 +50,6 @@ static __always_inline int take_exact(int member, __u64 *bytes)
 	return 1;
 }
 
-/* --cgroup/--container: a process already found outside the subtree */
-static __always_inline int seen_out_of_scope(__u32 tgid)
-{
-	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
-
-	return slot && *slot == MT_SLOT_OUT_OF_SCOPE;
-}
-
 SEC("tp_btf/rss_stat")
 int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 {
@@ -70,15 +62,10 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 	if (!tgid)
 		return 0;
 	e = lookup_proc(tgid);
-	if (!e) {
-		/* -a: a process met for the first time, in its own context */
-		if (!cfg_trace_all || task->mm != mm || tgid == cfg_self_tgid || seen_out_of_scope(tgid))
-			return 0;
-		e = track_new_process(task, mm, task->real_parent->tgid, MT_PROC_ATTACHED,
-				      bpf_ktime_get_ns(), MT_EV_FOUND);
-	} else {
+	if (e)
 		e = entry_for_mm(e, task, mm);
-	}
+	else if (task->mm == mm) /* -a: found in its own context, not remotely */
+		e = track_found_process(task, mm);
 	if (!e)
 		return 0;
 	read_counters(mm, c);

@@ -359,14 +359,14 @@ void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s)
 
 #define BATCH 512
 
-int mt_tracer__for_each_proc(struct mt_tracer *t, bool take_exited,
-			     int (*fn)(void *ctx, const struct mt_proc *p), void *ctx)
+int mt_tracer__for_each_proc(struct mt_tracer *t, int (*fn)(void *ctx, const struct mt_proc *p),
+			     void *ctx)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_F_LOCK);
 	int fd = bpf_map__fd(t->skel->maps.procs);
 	struct mt_proc_entry *entries;
 	__u32 keys[BATCH], batch, *in = NULL, count, i;
-	int err = 0;
+	int err = 0, visited = 0;
 
 	entries = calloc(BATCH, sizeof(*entries));
 	if (!entries)
@@ -385,13 +385,14 @@ int mt_tracer__for_each_proc(struct mt_tracer *t, bool take_exited,
 		for (i = 0; i < count && !err; i++) {
 			if (!entries[i].proc.tgid)
 				continue; /* a free slot */
+			visited++;
 			err = fn(ctx, &entries[i].proc);
-			if (!err && take_exited && (entries[i].proc.flags & MT_PROC_EXITED))
+			if (!err && (entries[i].proc.flags & MT_PROC_EXITED))
 				release_slot(t, keys[i], entries[i].proc.tgid);
 		}
 	}
 	free(entries);
-	return err;
+	return err ? err : visited;
 }
 
 int mt_tracer__for_each_cgroup(struct mt_tracer *t,

@@ -49,12 +49,12 @@ int mt_tracer__read_group(struct mt_tracer *t, struct mt_group *g);
 void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s);
 
 /*
- * Call fn for every process in the map (a consistent copy of each). With
- * `take_exited`, entries of exited processes (whose exit record was lost) are
- * removed after the call.
+ * Call fn for every process in the map (a consistent copy of each); entries
+ * of exited processes (whose exit record was lost) are freed after the call.
+ * Returns how many entries were in use, or -errno.
  */
-int mt_tracer__for_each_proc(struct mt_tracer *t, bool take_exited,
-			     int (*fn)(void *ctx, const struct mt_proc *p), void *ctx);
+int mt_tracer__for_each_proc(struct mt_tracer *t, int (*fn)(void *ctx, const struct mt_proc *p),
+			     void *ctx);
 
 /*
  * The live view's interval: entries' window_peak belongs to the current

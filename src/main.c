@@ -223,7 +223,7 @@ static void live_tick(struct mt_tracer *t, struct mt_cgroups *cg, struct mt_top 
 	char rss[32], peak[32];
 	double dt;
 
-	mt_tracer__for_each_proc(t, true, refresh_one, r);
+	mt_tracer__for_each_proc(t, refresh_one, r);
 	mt_tracer__read_group(t, &r->group);
 	if (cg)
 		mt_tracer__for_each_cgroup(t, learn_cgroup, cg);
@@ -373,15 +373,6 @@ static int add_cgroup(void *ctx, uint64_t id, const struct mt_group *g)
 	return err;
 }
 
-/* The final sweep: every entry still in the kernel's map, counted (the soak test's gauge). */
-static int count_and_refresh(void *ctx, const struct mt_proc *k)
-{
-	struct mt_report *r = ctx;
-
-	r->map_in_use++;
-	return report_update(r, k);
-}
-
 /* Drain what is left and take every process's final state from the maps. */
 static int collect_final_state(struct run *run)
 {
@@ -392,7 +383,10 @@ static int collect_final_state(struct run *run)
 
 	err = mt_tracer__poll(run->tracer, 0);
 	if (err >= 0)
-		err = mt_tracer__for_each_proc(run->tracer, true, count_and_refresh, r);
+		err = mt_tracer__for_each_proc(run->tracer, refresh_one, r);
+	/* what is still in the kernel's map: the processes running now (soak test's gauge) */
+	if (err >= 0)
+		r->map_in_use = err;
 	if (err >= 0)
 		err = mt_tracer__read_group(run->tracer, &r->group);
 	if (err >= 0) {

@@ -119,17 +119,17 @@ static json_object *cgroup_json(const struct mt_report *r, const struct mt_cgrou
  * What led to an OOM kill: the victim's rows and its cgroup's in the 10 s
  * before it (the rows memtrace keeps with --timeline, and in an audit).
  */
-static json_object *oom_timeline(const struct mt_report *r, const struct mt_oom_kill *k)
+static json_object *oom_timeline(const struct mt_report *r, const struct mt_oom_event *k)
 {
-	uint64_t from = k->time_ns > OOM_TIMELINE_NS ? k->time_ns - OOM_TIMELINE_NS : 0;
+	uint64_t from = k->hdr.time_ns > OOM_TIMELINE_NS ? k->hdr.time_ns - OOM_TIMELINE_NS : 0;
 	json_object *arr = json_object_new_array(), *row;
 
 	for (size_t i = 0; i < r->nr_rows; i++) {
 		const struct mt_row *w = &r->rows[i];
 
-		if (w->time_ns < from || w->time_ns > k->time_ns)
+		if (w->time_ns < from || w->time_ns > k->hdr.time_ns)
 			continue;
-		if (!(w->cgroup_id ? w->cgroup_id == k->cgroup_id : w->pid == k->pid))
+		if (!(w->cgroup_id ? w->cgroup_id == k->cgroup_id : w->pid == k->hdr.pid))
 			continue;
 		row = json_object_new_object();
 		add(row, "time_s", seconds(r, w->time_ns));
@@ -140,13 +140,13 @@ static json_object *oom_timeline(const struct mt_report *r, const struct mt_oom_
 }
 
 /* An OOM kill: the victim, its memory then, its container and the limit it hit. */
-static json_object *oom_json(const struct mt_report *r, const struct mt_oom_kill *k)
+static json_object *oom_json(const struct mt_report *r, const struct mt_oom_event *k)
 {
 	const struct mt_cgroup_group *cg = report_find_cgroup(r, k->cgroup_id);
 	json_object *o = json_object_new_object();
 
-	add(o, "time_s", seconds(r, k->time_ns));
-	add(o, "pid", json_object_new_int64(k->pid));
+	add(o, "time_s", seconds(r, k->hdr.time_ns));
+	add(o, "pid", json_object_new_int64(k->hdr.pid));
 	add(o, "comm", json_object_new_string(k->comm));
 	add(o, "anon_rss_bytes", u64(k->counters[MT_ANON]));
 	add(o, "file_rss_bytes", u64(k->counters[MT_FILE]));

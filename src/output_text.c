@@ -121,13 +121,13 @@ static void print_ooms(const struct mt_report *r, FILE *f)
 	char anon[32], file[32], limit[32], label[300];
 
 	for (size_t i = 0; i < r->nr_ooms; i++) {
-		const struct mt_oom_kill *k = &r->ooms[i];
+		const struct mt_oom_event *k = &r->ooms[i];
 		const struct mt_cgroup_group *cg = report_find_cgroup(r, k->cgroup_id);
 
 		container_label(cg ? &cg->container : NULL, cg ? cg->path : NULL, k->cgroup_id, label,
 				sizeof(label));
 		fprintf(f, "OOM kill   %.3f s: pid %u (%s) in %s, anon %s, file %s, limit %s\n",
-			report_seconds(r, k->time_ns), k->pid, k->comm, label,
+			report_seconds(r, k->hdr.time_ns), k->hdr.pid, k->comm, label,
 			mt_format_bytes(k->counters[MT_ANON], anon, sizeof(anon)),
 			mt_format_bytes(k->counters[MT_FILE], file, sizeof(file)),
 			k->memcg_limit ? mt_format_bytes(k->memcg_limit, limit, sizeof(limit)) : "-");

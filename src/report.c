@@ -411,22 +411,15 @@ void report_sort_cgroups(struct mt_report *r)
 
 int report_on_oom(struct mt_report *r, const struct mt_oom_event *e)
 {
-	struct mt_oom_kill *grown, *k;
+	struct mt_oom_event *grown;
 
 	grown = realloc(r->ooms, (r->nr_ooms + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
 	r->ooms = grown;
-	k = &r->ooms[r->nr_ooms++];
-	k->time_ns = e->hdr.time_ns;
-	k->pid = e->hdr.pid;
-	memcpy(k->comm, e->comm, sizeof(k->comm));
-	k->comm[sizeof(k->comm) - 1] = '\0';
-	k->cgroup_id = e->cgroup_id;
-	memcpy(k->counters, e->counters, sizeof(k->counters));
-	k->memcg_usage = e->memcg_usage;
-	k->memcg_peak = e->memcg_peak;
-	k->memcg_limit = e->memcg_limit;
+	r->ooms[r->nr_ooms] = *e;
+	r->ooms[r->nr_ooms].comm[MT_COMM_LEN - 1] = '\0';
+	r->nr_ooms++;
 	return 0;
 }
 

@@ -41,16 +41,6 @@ struct mt_cgroup_group {
 	size_t nr_procs;	/* traced processes charged to it */
 };
 
-/* An OOM kill of a traced process. */
-struct mt_oom_kill {
-	uint64_t time_ns;
-	uint32_t pid;
-	char comm[MT_COMM_LEN];
-	uint64_t cgroup_id;
-	uint64_t counters[MT_NR_COUNTERS]; /* the victim's memory when chosen */
-	uint64_t memcg_usage, memcg_peak, memcg_limit; /* its memcg then; limit 0: none */
-};
-
 struct mt_row {
 	uint64_t time_ns;
 	uint32_t pid;	    /* 0: all traced processes together, or a cgroup's row */
@@ -74,7 +64,7 @@ struct mt_report {
 	struct mt_group group;
 	struct mt_cgroup_group *cgroups; /* by peak, largest first (report_sort_cgroups) */
 	size_t nr_cgroups;
-	struct mt_oom_kill *ooms;
+	struct mt_oom_event *ooms; /* OOM kills, as the kernel side sent them */
 	size_t nr_ooms;
 	struct mt_stats stats;
 	uint64_t records;	     /* ring-buffer records delivered (lost: stats.ringbuf_drops) */
