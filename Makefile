@@ -30,11 +30,11 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-LIBS_PC := libbpf libelf zlib json-c
+LIBS_PC := libbpf libelf zlib json-c libdw libprotobuf-c
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
-	  -I$(OUTPUT) -Ibpf -Isrc $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c)
+	  -I$(OUTPUT) -I$(OUTPUT)/src -Ibpf -Isrc $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -ldw -lprotobuf-c)
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
@@ -46,7 +46,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP 
 BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SRCS := $(wildcard src/*.c)
-OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS))
+# the pprof encoder, generated from src/profile.proto by protoc-c
+OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS)) $(OUTPUT)/src/profile.pb-c.o
 # everything but main.c, for the unit tests
 LIB_OBJS := $(filter-out $(OUTPUT)/src/main.o,$(OBJS))
 
@@ -54,6 +55,8 @@ WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 # static builds run inside the test containers' busybox rootfs
 WORKLOADS += $(OUTPUT)/workloads/grow-static
+# the stack tests' workload with frame pointers (the plain build has none)
+WORKLOADS += $(OUTPUT)/workloads/sites-fp
 # libFuzzer targets over the parsers of untrusted text (clang's runtime: libclang-rt-dev)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
@@ -100,8 +103,16 @@ $(OUTPUT)/memtrace.skel.h: $(OUTPUT)/memtrace.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name memtrace_bpf > $@
 
+$(OUTPUT)/src/profile.pb-c.c $(OUTPUT)/src/profile.pb-c.h: src/profile.proto | $(OUTPUT)/src
+	$(call msg,PROTOC,$@)
+	$(Q)protoc-c --c_out=$(OUTPUT)/src -Isrc $<
+
+$(OUTPUT)/src/profile.pb-c.o: $(OUTPUT)/src/profile.pb-c.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(filter-out -Wextra,$(CFLAGS)) -I$(OUTPUT)/src -c $< -o $@
+
 # every userspace object may include the skeleton through loader.h
-$(OUTPUT)/src/%.o: src/%.c $(OUTPUT)/memtrace.skel.h | $(OUTPUT)/src
+$(OUTPUT)/src/%.o: src/%.c $(OUTPUT)/memtrace.skel.h $(OUTPUT)/src/profile.pb-c.h | $(OUTPUT)/src
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -109,6 +120,15 @@ $(OUTPUT)/src/%.o: src/%.c $(OUTPUT)/memtrace.skel.h | $(OUTPUT)/src
 $(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/workload.h | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $< -o $@
+
+# sites: Debian's default flags (-O2 -g, no frame pointers); sites-fp with them
+$(OUTPUT)/workloads/sites: tests/workloads/sites.c tests/workloads/workload.h | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@
+
+$(OUTPUT)/workloads/sites-fp: tests/workloads/sites.c tests/workloads/workload.h | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@
 
 $(OUTPUT)/workloads/%-static: tests/workloads/%.c tests/workloads/workload.h | $(OUTPUT)/workloads
 	$(call msg,CC,$@)

@@ -24,6 +24,12 @@ const volatile __u32 cfg_trace_all = 0;	      /* -a: every process on the host *
 const volatile __u64 cfg_scope_cgroup_id = 0;  /* --cgroup/--container: only this subtree */
 const volatile __u32 cfg_scope_level = 0;      /* that cgroup's depth (root: 0) */
 const volatile __u32 cfg_self_tgid = 0;	      /* memtrace itself, never traced */
+/* stack sampling: MT_SAMPLE_HAS_FP|MT_SAMPLE_HAS_COPY (--unwind); 0: off */
+const volatile __u32 cfg_stacks = 0;
+/* a fault is sampled when a 32-bit random number is below this: page / --sample-bytes */
+const volatile __u64 cfg_sample_threshold = 0;
+const volatile __u64 cfg_sample_weight = 0; /* bytes a sampled fault stands for */
+const volatile __u64 cfg_big_bytes = 0;	    /* mappings this big are recorded unsampled */
 
 struct mt_stats stats = {};
 __u32 live_window = 0; /* the live view's interval number, advanced by userspace */

@@ -95,6 +95,10 @@ extern const volatile __u32 cfg_trace_all;
 extern const volatile __u64 cfg_scope_cgroup_id;
 extern const volatile __u32 cfg_scope_level;
 extern const volatile __u32 cfg_self_tgid;
+extern const volatile __u32 cfg_stacks;
+extern const volatile __u64 cfg_sample_threshold;
+extern const volatile __u64 cfg_sample_weight;
+extern const volatile __u64 cfg_big_bytes;
 extern struct mt_stats stats;
 extern __u32 live_window;
 #endif

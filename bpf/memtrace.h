@@ -54,6 +54,7 @@ struct mt_rss_track {
 #define MT_PROC_EXITED (1u << 2)     /* exit seen; entry left only because its event was lost */
 #define MT_PROC_ATTACHED (1u << 3)   /* was running before tracing started (-p) */
 #define MT_PROC_OOM_KILLED (1u << 4) /* chosen by the OOM killer */
+#define MT_PROC_SAMPLED (1u << 5)    /* its image has sent a stack sample */
 
 /* Everything known about one traced process. */
 struct mt_proc {
@@ -111,6 +112,8 @@ struct mt_stats {
 	__u64 untracked_procs; /* a new descendant could not be added to `procs` (map full) */
 	__u64 exact_misses;    /* --exact: a change without its exact value (folded value used) */
 	__u64 cgroups_full;    /* a memory cgroup could not get its group (map full) */
+	__u64 samples_lost;    /* growth samples among ringbuf_drops */
+	__u64 sampled_bytes_lost; /* the growth they stood for */
 };
 
 /* --exact: the classic rss_stat event's value, handed to the BTF program (per CPU). */
@@ -128,6 +131,8 @@ enum mt_event_type {
 	MT_EV_FOUND = 5, /* -a: a running process met for the first time */
 	MT_EV_OOM = 6,	 /* the OOM killer chose a traced process (under -a: any) */
 	MT_EV_CGROUP = 7, /* a cgroup was created: its id and path */
+	MT_EV_SAMPLE = 8, /* a stack: a sampled page fault, or a big mapping */
+	MT_EV_UNMAP = 9,  /* pages left a traced process: munmap, madvise, brk, mremap */
 };
 
 struct mt_event_header {
@@ -185,6 +190,62 @@ struct mt_exit_event {
 	struct mt_proc proc;
 };
 
+/* What a stack sample stands for (mt_sample_event.kind). */
+enum mt_sample_kind {
+	MT_SAMPLE_FAULT = 1,  /* a sampled page fault: `bytes` of growth, the page at `addr` */
+	MT_SAMPLE_MMAP = 2,   /* an mmap of at least --big-bytes, unsampled */
+	MT_SAMPLE_BRK = 3,    /* a brk growth of at least --big-bytes */
+	MT_SAMPLE_MREMAP = 4, /* an mremap growth of at least --big-bytes */
+};
+
+/* x86_64 user registers in DWARF numbering (rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip). */
+#define MT_NR_REGS 17
+#define MT_REG_SP 7
+#define MT_REG_IP 16
+#define MT_MAX_FRAMES 127     /* frame-pointer stack depth (the kernel's default limit) */
+#define MT_STACK_BYTES 8192   /* user stack copied for DWARF unwinding */
+#define MT_STACK_SLACK 4096   /* room for the page-by-page copy's last page (verifier bound) */
+
+/* mt_sample_event.flags: which stacks the record carries (--unwind). */
+#define MT_SAMPLE_HAS_FP (1u << 0)
+#define MT_SAMPLE_HAS_COPY (1u << 1)
+
+/*
+ * MT_EV_SAMPLE: the user stack of a growth. Frame-pointer addresses from
+ * bpf_get_stack(), and/or the registers and a copy of the stack above sp for
+ * DWARF unwinding in userspace (the way perf --call-graph dwarf works).
+ * group_rss/group_peak are the traced total's at the event: userspace uses
+ * them to snapshot what was in use at the peak.
+ */
+struct mt_sample_event {
+	struct mt_event_header hdr;
+	__u32 tid;
+	__u32 kind; /* enum mt_sample_kind */
+	__u64 addr;
+	__u64 bytes;
+	__u64 group_rss;
+	__u64 group_peak;
+	__u32 flags;
+	__u32 nr_ips;
+	__u32 stack_len; /* bytes of stack[] copied from regs[MT_REG_SP] */
+	__u32 pad;
+	__u64 regs[MT_NR_REGS];
+	__u64 ips[MT_MAX_FRAMES];
+	__u8 stack[MT_STACK_BYTES + MT_STACK_SLACK];
+};
+
+/*
+ * MT_EV_UNMAP: [addr, addr + len) no longer holds the pages sampled there;
+ * for mremap, the first new_len bytes moved to new_addr (0: not moved).
+ */
+struct mt_unmap_event {
+	struct mt_event_header hdr;
+	__u64 addr;
+	__u64 len;
+	__u64 new_addr;
+	__u64 new_len;
+};
+
 _Static_assert(sizeof(struct mt_rss_track) == 48, "mt_rss_track layout");
 _Static_assert(sizeof(struct mt_proc) == 232, "mt_proc layout");
 _Static_assert(sizeof(struct mt_proc_entry) == 240, "mt_proc_entry layout");
@@ -193,5 +254,9 @@ _Static_assert(sizeof(struct mt_row_event) == 40, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 304, "mt_proc_event layout");
 _Static_assert(sizeof(struct mt_oom_event) == 96, "mt_oom_event layout");
 _Static_assert(sizeof(struct mt_cgroup_event) == 288, "mt_cgroup_event layout");
+_Static_assert(sizeof(struct mt_sample_event) == 72 + 8 * (MT_NR_REGS + MT_MAX_FRAMES) +
+						 MT_STACK_BYTES + MT_STACK_SLACK,
+	       "mt_sample_event layout");
+_Static_assert(sizeof(struct mt_unmap_event) == 48, "mt_unmap_event layout");
 
 #endif /* MEMTRACE_H */

@@ -11,29 +11,81 @@
  * raw_syscalls:sys_exit (tp_btf) is used rather than the four syscalls:
  * events, which need tracefs; both put every task on the syscall slow path.
  */
-#include "common.bpf.h"
+#include "sample.bpf.h"
 
 /* x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
 #define MT_NR_MMAP 9
 #define MT_NR_MUNMAP 11
 #define MT_NR_BRK 12
 #define MT_NR_MREMAP 25
+#define MT_NR_MADVISE 28
+
+/* madvise advice that drops pages (include/uapi/asm-generic/mman-common.h) */
+#define MT_MADV_DONTNEED 4
+#define MT_MADV_FREE 8
+#define MT_MADV_REMOVE 9
 
 static __always_inline int is_vm_syscall(long nr)
 {
-	return nr == MT_NR_MMAP || nr == MT_NR_MUNMAP || nr == MT_NR_BRK || nr == MT_NR_MREMAP;
+	return nr == MT_NR_MMAP || nr == MT_NR_MUNMAP || nr == MT_NR_BRK || nr == MT_NR_MREMAP ||
+	       (cfg_stacks && nr == MT_NR_MADVISE);
+}
+
+static __always_inline int drops_pages(long advice)
+{
+	return advice == MT_MADV_DONTNEED || advice == MT_MADV_FREE || advice == MT_MADV_REMOVE;
+}
+
+/*
+ * With stacks: tell userspace which sampled pages are gone (so that "in use
+ * at the peak" forgets them), and record every mapping of at least
+ * --big-bytes with its stack. The arguments are still in the saved user
+ * registers at exit (only ax holds the result).
+ */
+static __always_inline void track_ranges(void *ctx, struct mt_proc_entry *e, struct pt_regs *regs,
+					 long nr, long ret, __s64 change)
+{
+	__u32 tgid = e->proc.tgid;
+
+	if (ret < 0 && ret > -4096) /* failed: nothing moved */
+		return;
+	switch (nr) {
+	case MT_NR_MUNMAP:
+		emit_unmap(tgid, regs->di, regs->si, 0, 0);
+		break;
+	case MT_NR_MADVISE:
+		if (drops_pages(regs->dx))
+			emit_unmap(tgid, regs->di, regs->si, 0, 0);
+		return;
+	case MT_NR_BRK: /* ret is the new break: a shrink freed what lies above it */
+		if (change < 0)
+			emit_unmap(tgid, (ret + MT_USER_PAGE - 1) & ~(MT_USER_PAGE - 1), -change, 0, 0);
+		break;
+	case MT_NR_MREMAP:
+		emit_unmap(tgid, regs->di, regs->si, ret, regs->dx);
+		break;
+	}
+	if (change < (__s64)cfg_big_bytes || !cfg_big_bytes)
+		return;
+	if (nr == MT_NR_MMAP)
+		emit_sample(ctx, e, regs, MT_SAMPLE_MMAP, ret, change);
+	else if (nr == MT_NR_BRK)
+		emit_sample(ctx, e, regs, MT_SAMPLE_BRK, ret - change, change);
+	else if (nr == MT_NR_MREMAP)
+		emit_sample(ctx, e, regs, MT_SAMPLE_MREMAP, ret, change);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
+	long nr = regs->orig_ax;
 	struct task_struct *task;
 	struct mt_proc_entry *e;
 	struct mm_struct *mm;
 	__u64 before;
 	__s64 change;
 
-	if (!is_vm_syscall(regs->orig_ax))
+	if (!is_vm_syscall(nr))
 		return 0;
 	e = lookup_proc(bpf_get_current_pid_tgid() >> 32);
 	if (!e)
@@ -50,5 +102,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		__sync_fetch_and_add(&e->proc.mapped_bytes, change);
 	else if (change < 0)
 		__sync_fetch_and_add(&e->proc.unmapped_bytes, -change);
+	if (cfg_stacks)
+		track_ranges(ctx, e, regs, nr, ret, change);
 	return 0;
 }

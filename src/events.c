@@ -42,6 +42,14 @@ int events_handle(void *ctx, const void *data, size_t size)
 			return -EINVAL;
 		report_on_cgroup(r, data);
 		return 0;
+	case MT_EV_SAMPLE:
+		if (size < sizeof(struct mt_sample_event))
+			return -EINVAL;
+		return report_on_sample(r, data);
+	case MT_EV_UNMAP:
+		if (size < sizeof(struct mt_unmap_event))
+			return -EINVAL;
+		return report_on_unmap(r, data);
 	case MT_EV_EXIT:
 		if (size < sizeof(struct mt_exit_event))
 			return -EINVAL;

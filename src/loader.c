@@ -41,15 +41,18 @@ static const struct {
 	const char *tracepoint; /* as `perf list` names it */
 	const char *btf_name;	/* the raw tracepoint's name in BTF */
 	const char *purpose;
+	bool stacks_only; /* needed only when sampling stacks */
 } needed_tracepoints[] = {
-	{ "kmem:rss_stat", "rss_stat", "resident memory counters" },
-	{ "raw_syscalls:sys_exit", "sys_exit", "virtual size (brk/mmap/munmap/mremap)" },
-	{ "sched:sched_process_fork", "sched_process_fork", "following children" },
-	{ "sched:sched_process_exec", "sched_process_exec", "following exec" },
-	{ "sched:sched_process_exit", "sched_process_exit", "process exit" },
-	{ "cgroup:cgroup_attach_task", "cgroup_attach_task", "following cgroup moves" },
-	{ "oom:mark_victim", "mark_victim", "OOM kills" },
-	{ "cgroup:cgroup_mkdir", "cgroup_mkdir", "naming short-lived cgroups" },
+	{ "kmem:rss_stat", "rss_stat", "resident memory counters", false },
+	{ "raw_syscalls:sys_exit", "sys_exit", "virtual size (brk/mmap/munmap/mremap)", false },
+	{ "sched:sched_process_fork", "sched_process_fork", "following children", false },
+	{ "sched:sched_process_exec", "sched_process_exec", "following exec", false },
+	{ "sched:sched_process_exit", "sched_process_exit", "process exit", false },
+	{ "cgroup:cgroup_attach_task", "cgroup_attach_task", "following cgroup moves", false },
+	{ "oom:mark_victim", "mark_victim", "OOM kills", false },
+	{ "cgroup:cgroup_mkdir", "cgroup_mkdir", "naming short-lived cgroups", false },
+	{ "exceptions:page_fault_user", "page_fault_user", "growth stacks (--no-stacks goes without)",
+	  true },
 };
 
 static bool verbose_libbpf;
@@ -116,6 +119,8 @@ static int check_kernel(const struct mt_tracer_config *cfg)
 		bool faked = cfg->fail_tracepoint && (strcmp(cfg->fail_tracepoint, tp) == 0 ||
 						      strcmp(cfg->fail_tracepoint, btf_name) == 0);
 
+		if (needed_tracepoints[i].stacks_only && !cfg->stacks)
+			continue;
 		if (faked || !has_tracepoint(vmlinux, btf_name)) {
 			mt_err("this kernel lacks the tracepoint %s (needed for %s)", tp,
 			       needed_tracepoints[i].purpose);
@@ -163,6 +168,26 @@ static int fill_free_slots(struct mt_tracer *t)
 	return 0;
 }
 
+/*
+ * A fault is sampled with probability page / sample_bytes: the BPF program
+ * compares a 32-bit random number with that probability scaled to 2^32, and
+ * a sample stands for sample_bytes (a page when sampling every fault).
+ */
+static void configure_sampling(struct memtrace_bpf__rodata *rodata,
+			       const struct mt_tracer_config *cfg)
+{
+	uint64_t page = sysconf(_SC_PAGESIZE);
+
+	if (cfg->sample_bytes <= page) {
+		rodata->cfg_sample_threshold = 1ull << 32;
+		rodata->cfg_sample_weight = page;
+	} else {
+		rodata->cfg_sample_threshold = (page << 32) / cfg->sample_bytes;
+		rodata->cfg_sample_weight = cfg->sample_bytes;
+	}
+	rodata->cfg_big_bytes = cfg->big_bytes;
+}
+
 static int on_ringbuf_record(void *ctx, void *data, size_t size)
 {
 	struct mt_tracer *t = ctx;
@@ -203,7 +228,11 @@ struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_f
 	t->skel->rodata->cfg_scope_cgroup_id = cfg->scope_cgroup_id;
 	t->skel->rodata->cfg_scope_level = cfg->scope_level;
 	t->skel->rodata->cfg_self_tgid = getpid();
+	t->skel->rodata->cfg_stacks = cfg->stacks;
+	if (cfg->stacks)
+		configure_sampling(t->skel->rodata, cfg);
 	bpf_program__set_autoload(t->skel->progs.on_rss_stat_exact, cfg->exact);
+	bpf_program__set_autoload(t->skel->progs.on_page_fault_user, cfg->stacks != 0);
 	t->max_procs = cfg->max_procs;
 	bpf_map__set_max_entries(t->skel->maps.procs, cfg->max_procs + 1);
 	bpf_map__set_max_entries(t->skel->maps.free_slots, cfg->max_procs);
@@ -355,6 +384,9 @@ void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s)
 		__atomic_load_n(&t->skel->bss->stats.untracked_procs, __ATOMIC_RELAXED);
 	s->exact_misses = __atomic_load_n(&t->skel->bss->stats.exact_misses, __ATOMIC_RELAXED);
 	s->cgroups_full = __atomic_load_n(&t->skel->bss->stats.cgroups_full, __ATOMIC_RELAXED);
+	s->samples_lost = __atomic_load_n(&t->skel->bss->stats.samples_lost, __ATOMIC_RELAXED);
+	s->sampled_bytes_lost =
+		__atomic_load_n(&t->skel->bss->stats.sampled_bytes_lost, __ATOMIC_RELAXED);
 }
 
 #define BATCH 512

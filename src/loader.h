@@ -27,6 +27,9 @@ struct mt_tracer_config {
 	uint32_t ringbuf_bytes;
 	bool verbose;		     /* pass libbpf's messages through */
 	const char *fail_tracepoint; /* act as if the kernel lacked this tracepoint */
+	unsigned int stacks;	     /* MT_SAMPLE_HAS_FP|MT_SAMPLE_HAS_COPY; 0: no stack samples */
+	uint64_t sample_bytes;	     /* a growth sample per this many faulted bytes, on average */
+	uint64_t big_bytes;	     /* mappings this big are recorded with their stack */
 };
 
 /* Ring-buffer callback: one record, in order. Returns 0 or -errno (stops the poll). */

@@ -66,67 +66,84 @@ static bool has_bpf_privileges(void)
 }
 
 /* The outputs of this run, opened (created) before tracing starts. */
-struct outputs {
-	struct mt_outfile text, json, timeline;
-	bool has_text, has_json, has_timeline;
-	bool audit; /* text and JSON are the audit's */
+#define MT_MAX_OUTPUTS 8
+
+struct output {
+	struct mt_outfile file;
+	const struct mt_writer *writer;
 };
 
-static int open_output(struct mt_outfile *out, const char *path, bool *has)
-{
-	int err = mt_outfile_open(out, path);
+struct outputs {
+	struct output items[MT_MAX_OUTPUTS];
+	size_t nr;
+};
 
+static int open_output(struct outputs *o, const char *path, const struct mt_writer *writer)
+{
+	struct output *out = &o->items[o->nr];
+	int err;
+
+	if (!path)
+		return 0;
+	err = mt_outfile_open(&out->file, path);
 	if (err) {
 		mt_err("cannot write %s: %s", path, strerror(-err));
 		return err;
 	}
-	*has = true;
+	out->writer = writer;
+	o->nr++;
 	return 0;
 }
 
 static int open_outputs(struct outputs *o, const struct mt_options *opts)
 {
-	bool stdout_taken = (opts->json_path && !strcmp(opts->json_path, "-")) ||
-			    (opts->timeline_path && !strcmp(opts->timeline_path, "-"));
-	int err = 0;
+	const char *outs[] = { opts->json_path, opts->timeline_path, opts->folded_path,
+			       opts->folded_peak_path, opts->pprof_path };
+	bool stdout_taken = false;
+	size_t i;
+	int err;
 
+	for (i = 0; i < sizeof(outs) / sizeof(outs[0]); i++)
+		stdout_taken |= outs[i] && !strcmp(outs[i], "-");
 	memset(o, 0, sizeof(*o));
-	if (opts->json_path)
-		err = open_output(&o->json, opts->json_path, &o->has_json);
-	if (!err && opts->timeline_path)
-		err = open_output(&o->timeline, opts->timeline_path, &o->has_timeline);
+	err = open_output(o, opts->json_path, opts->audit ? &mt_writer_audit_json : &mt_writer_json);
+	if (!err)
+		err = open_output(o, opts->timeline_path, &mt_writer_timeline);
+	if (!err)
+		err = open_output(o, opts->folded_path, &mt_writer_folded);
+	if (!err)
+		err = open_output(o, opts->folded_peak_path, &mt_writer_folded_peak);
+	if (!err)
+		err = open_output(o, opts->pprof_path, &mt_writer_pprof);
 	/* the text report goes to stdout unless stdout carries a machine format or top's table */
 	if (!err && !opts->quiet && !stdout_taken && !opts->top)
-		err = open_output(&o->text, "-", &o->has_text);
-	o->audit = opts->audit;
+		err = open_output(o, "-", opts->audit ? &mt_writer_audit_text : &mt_writer_text);
 	return err;
 }
 
 static void abort_outputs(struct outputs *o)
 {
-	mt_outfile_abort(&o->text);
-	mt_outfile_abort(&o->json);
-	mt_outfile_abort(&o->timeline);
+	size_t i;
+
+	for (i = 0; i < o->nr; i++)
+		mt_outfile_abort(&o->items[i].file);
 }
 
 /* Write one report and move it into place, or remove the temporary: never half a file. */
-static int write_output(struct mt_outfile *out, bool has, const struct mt_writer *w,
-			const struct mt_report *r)
+static int write_output(struct output *out, const struct mt_report *r)
 {
 	char *name;
 	int err;
 
-	if (!has)
-		return 0;
-	name = strdup(strcmp(out->path, "-") ? out->path : "stdout");
-	err = w->write(r, out->f);
+	name = strdup(strcmp(out->file.path, "-") ? out->file.path : "stdout");
+	err = out->writer->write(r, out->file.f);
 	if (err)
-		mt_outfile_abort(out);
+		mt_outfile_abort(&out->file);
 	else
-		err = mt_outfile_commit(out);
+		err = mt_outfile_commit(&out->file);
 	if (err)
-		mt_err("cannot write the %s report to %s: %s", w->name, name ? name : "?",
-		       strerror(-err));
+		mt_err("cannot write the %s report to %s: %s", out->writer->name,
+		       name ? name : "?", strerror(-err));
 	free(name);
 	return err;
 }
@@ -135,12 +152,10 @@ static int write_output(struct mt_outfile *out, bool has, const struct mt_writer
 static int write_outputs(struct outputs *o, const struct mt_report *r)
 {
 	bool failed = false;
+	size_t i;
 
-	failed |= write_output(&o->json, o->has_json,
-			       o->audit ? &mt_writer_audit_json : &mt_writer_json, r) != 0;
-	failed |= write_output(&o->timeline, o->has_timeline, &mt_writer_timeline, r) != 0;
-	failed |= write_output(&o->text, o->has_text,
-			       o->audit ? &mt_writer_audit_text : &mt_writer_text, r) != 0;
+	for (i = 0; i < o->nr; i++)
+		failed |= write_output(&o->items[i], r) != 0;
 	return failed ? -EIO : 0;
 }
 
@@ -454,6 +469,9 @@ static int run_trace(struct run *run, struct outputs *outs)
 		.ringbuf_bytes = opts->ringbuf_bytes,
 		.verbose = opts->verbose,
 		.fail_tracepoint = opts->fail_tracepoint,
+		.stacks = opts->stacks ? opts->unwind : 0,
+		.sample_bytes = opts->sample_bytes,
+		.big_bytes = opts->big_bytes,
 	};
 	int err, code;
 
@@ -558,6 +576,14 @@ int main(int argc, char **argv)
 	report.by = opts.by;
 	report.audit_margin = opts.margin;
 	report.keep_exited = opts.keep;
+	if (opts.stacks &&
+	    report_enable_stacks(&report, opts.unwind_name, opts.sample_bytes, opts.big_bytes)) {
+		mt_err("out of memory");
+		abort_outputs(&outs);
+		report_free(&report);
+		options_free(&opts);
+		return 1;
+	}
 
 	run.opts = &opts;
 	run.report = &report;

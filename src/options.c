@@ -35,6 +35,14 @@ enum {
 	OPT_KEEP,
 	OPT_MAX_CGROUPS,
 	OPT_RINGBUF,
+	OPT_STACKS,
+	OPT_NO_STACKS,
+	OPT_SAMPLE_BYTES,
+	OPT_BIG_BYTES,
+	OPT_UNWIND,
+	OPT_FOLDED,
+	OPT_FOLDED_PEAK,
+	OPT_PPROF,
 };
 
 static const struct option long_options[] = {
@@ -62,6 +70,14 @@ static const struct option long_options[] = {
 	{ "iterations", required_argument, NULL, 'n' },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "fail-tracepoint", required_argument, NULL, OPT_FAIL_TRACEPOINT },
+	{ "stacks", no_argument, NULL, OPT_STACKS },
+	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
+	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
+	{ "big-bytes", required_argument, NULL, OPT_BIG_BYTES },
+	{ "unwind", required_argument, NULL, OPT_UNWIND },
+	{ "folded", required_argument, NULL, OPT_FOLDED },
+	{ "folded-peak", required_argument, NULL, OPT_FOLDED_PEAK },
+	{ "pprof", required_argument, NULL, OPT_PPROF },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{},
@@ -102,6 +118,16 @@ static void usage(FILE *f)
 	      "                         (default 10000; the others are counted)\n"
 	      "      --exact            counters exact to the page (classic kmem:rss_stat\n"
 	      "                         event: costlier, host-wide; mounts tracefs)\n"
+	      "\n"
+	      "Which code made memory grow (on by default with -- and -p):\n"
+	      "      --stacks, --no-stacks  sample growth stacks, or not (-a: off by default)\n"
+	      "      --sample-bytes B   a stack per B faulted bytes on average (default 512K)\n"
+	      "      --big-bytes B      record every mapping of at least B (default 1M)\n"
+	      "      --unwind HOW       fp (frame pointers), dwarf (8 KiB stack copy, .eh_frame)\n"
+	      "                         or auto (both, spliced; the default)\n"
+	      "      --folded FILE      growth over the run as folded stacks (flame graphs)\n"
+	      "      --folded-peak FILE what was in use at the peak, as folded stacks\n"
+	      "      --pprof FILE       both as a gzipped pprof profile (alloc_space, inuse_space)\n"
 	      "  -v, --verbose          show libbpf's messages\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          print the version\n"
@@ -179,9 +205,30 @@ static int validate(struct mt_options *opts)
 		return -EINVAL;
 	}
 	opts->mode = opts->command ? MT_MODE_COMMAND : opts->all ? MT_MODE_ALL : MT_MODE_PIDS;
+	if (!opts->stacks_given)
+		opts->stacks = opts->mode != MT_MODE_ALL && !opts->top && !opts->audit;
+	if (!opts->stacks && (opts->folded_path || opts->folded_peak_path || opts->pprof_path)) {
+		if (opts->stacks_given) {
+			mt_err("--folded, --folded-peak and --pprof need stacks (not --no-stacks)");
+			return -EINVAL;
+		}
+		opts->stacks = true;
+	}
 	if (opts->quiet)
 		opts->interval = 0;
 	return 0;
+}
+
+static int stdout_outputs(const struct mt_options *opts)
+{
+	const char *paths[] = { opts->json_path, opts->timeline_path, opts->folded_path,
+				opts->folded_peak_path, opts->pprof_path };
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		n += paths[i] && !strcmp(paths[i], "-");
+	return n;
 }
 
 int options_parse(struct mt_options *opts, int argc, char **argv)
@@ -196,6 +243,10 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 	opts->keep = 10000;
 	opts->max_cgroups = 4096;
 	opts->ringbuf_bytes = 8 << 20;
+	opts->sample_bytes = 512 << 10;
+	opts->big_bytes = 1 << 20;
+	opts->unwind = MT_SAMPLE_HAS_FP | MT_SAMPLE_HAS_COPY;
+	opts->unwind_name = "auto";
 
 	/* `memtrace audit|top ...`: a subcommand, then the same options */
 	if (argc > 1 && (!strcmp(argv[1], "audit") || !strcmp(argv[1], "top"))) {
@@ -266,6 +317,33 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 				err = bad_value("--sort", optarg);
 			break;
 		case OPT_CONTAINER: opts->scope_container = optarg; break;
+		case OPT_STACKS:
+		case OPT_NO_STACKS:
+			opts->stacks = c == OPT_STACKS;
+			opts->stacks_given = true;
+			break;
+		case OPT_SAMPLE_BYTES:
+			err = parse_count_opt("--sample-bytes", optarg, true, 1, 1ull << 40,
+					      &opts->sample_bytes);
+			break;
+		case OPT_BIG_BYTES:
+			err = parse_count_opt("--big-bytes", optarg, true, 4096, 1ull << 50,
+					      &opts->big_bytes);
+			break;
+		case OPT_UNWIND:
+			if (!strcmp(optarg, "fp"))
+				opts->unwind = MT_SAMPLE_HAS_FP;
+			else if (!strcmp(optarg, "dwarf"))
+				opts->unwind = MT_SAMPLE_HAS_COPY;
+			else if (!strcmp(optarg, "auto"))
+				opts->unwind = MT_SAMPLE_HAS_FP | MT_SAMPLE_HAS_COPY;
+			else
+				err = bad_value("--unwind", optarg);
+			opts->unwind_name = optarg;
+			break;
+		case OPT_FOLDED: opts->folded_path = optarg; break;
+		case OPT_FOLDED_PEAK: opts->folded_peak_path = optarg; break;
+		case OPT_PPROF: opts->pprof_path = optarg; break;
 		case OPT_MARGIN: {
 			double pct;
 
@@ -301,9 +379,8 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 	}
 	if (optind < argc)
 		opts->command = &argv[optind];
-	if (opts->json_path && opts->timeline_path && strcmp(opts->json_path, "-") == 0 &&
-	    strcmp(opts->timeline_path, "-") == 0) {
-		mt_err("--json and --timeline cannot both go to stdout");
+	if (stdout_outputs(opts) > 1) {
+		mt_err("only one of --json, --timeline, --folded, --folded-peak, --pprof can go to stdout");
 		return -EINVAL;
 	}
 	return validate(opts);

@@ -48,6 +48,17 @@ struct mt_options {
 	uint64_t ringbuf_bytes; /* size of the ring buffer (a power of 2) */
 	uint64_t keep;	     /* list at most this many exited processes */
 	const char *fail_tracepoint; /* testing aid: act as if the kernel lacked it */
+
+	/* which code made memory grow (profile.h) */
+	bool stacks;	       /* sample growth stacks: default with -- and -p */
+	bool stacks_given;     /* --stacks or --no-stacks */
+	unsigned int unwind;   /* MT_SAMPLE_HAS_FP and/or MT_SAMPLE_HAS_COPY */
+	const char *unwind_name; /* fp, dwarf or auto */
+	uint64_t sample_bytes; /* a growth sample per this many faulted bytes, on average */
+	uint64_t big_bytes;    /* mappings this big are recorded with their stack */
+	const char *folded_path;      /* growth over the run, folded stacks */
+	const char *folded_peak_path; /* in use at the peak, folded stacks */
+	const char *pprof_path;	      /* both, as a gzipped pprof profile */
 };
 
 /*

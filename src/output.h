@@ -26,5 +26,8 @@ extern const struct mt_writer mt_writer_json;	  /* memtrace.report/1 */
 extern const struct mt_writer mt_writer_timeline; /* CSV time_s,pid,rss_bytes,vm_bytes */
 extern const struct mt_writer mt_writer_audit_text; /* memtrace audit: the table */
 extern const struct mt_writer mt_writer_audit_json; /* memtrace audit: memtrace.audit/1 */
+extern const struct mt_writer mt_writer_folded;	    /* growth over the run, folded stacks */
+extern const struct mt_writer mt_writer_folded_peak; /* in use at the peak, folded stacks */
+extern const struct mt_writer mt_writer_pprof;	    /* both, a gzipped pprof profile */
 
 #endif /* MEMTRACE_OUTPUT_H */

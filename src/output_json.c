@@ -163,6 +163,68 @@ static json_object *oom_json(const struct mt_report *r, const struct mt_oom_even
 	return o;
 }
 
+/* A stack as function names, innermost first, inlined frames included. */
+static json_object *stack_frames(const struct mt_profile *p, const struct mt_stack *s)
+{
+	json_object *arr = json_object_new_array();
+	const struct mt_location *l;
+	uint32_t i, j;
+
+	for (i = 0; i < s->nr_locs; i++) {
+		l = &p->locations[s->locs[i]];
+		for (j = 0; j < l->nr_lines; j++)
+			json_object_array_add(arr, json_object_new_string(
+							   p->functions[l->lines[j].function].name));
+	}
+	return arr;
+}
+
+/* Stacks with their bytes of one kind, largest first. */
+static json_object *sites_json(const struct mt_profile *p, enum mt_stack_value which)
+{
+	json_object *arr = json_object_new_array(), *o;
+	uint32_t *order;
+	long nr, i;
+
+	nr = profile_sorted_stacks(p, which, &order);
+	for (i = 0; i < nr; i++) {
+		const struct mt_stack *s = &p->stacks[order[i]];
+
+		o = json_object_new_object();
+		add(o, "stack", stack_frames(p, s));
+		add(o, "bytes", u64(profile_stack_value(s, which)));
+		add(o, "comm", json_object_new_string(s->comm));
+		json_object_array_add(arr, o);
+	}
+	if (nr >= 0)
+		free(order);
+	return arr;
+}
+
+static json_object *stacks_json(const struct mt_report *r)
+{
+	const struct mt_profile *p = r->profile;
+	json_object *o = json_object_new_object();
+
+	add(o, "unwind", json_object_new_string(p->unwind));
+	add(o, "sample_bytes", u64(p->sample_bytes));
+	add(o, "big_bytes", u64(p->big_bytes));
+	add(o, "samples", u64(p->samples));
+	add(o, "sampled_bytes", u64(p->sampled_bytes));
+	add(o, "samples_lost", u64(r->stats.samples_lost));
+	add(o, "sampled_bytes_lost", u64(r->stats.sampled_bytes_lost));
+	add(o, "big_mappings", u64(p->big_mappings));
+	add(o, "frames", u64(p->frames));
+	add(o, "unknown_frames", u64(p->unknown_frames));
+	add(o, "dwarf_stacks", u64(p->dwarf_stacks));
+	add(o, "fp_stacks", u64(p->fp_stacks));
+	/* the moment "in use at the peak" describes */
+	add(o, "peak_rss_bytes", u64(p->peak_rss));
+	add(o, "peak_time_s", seconds_or_null(r, p->peak_ns));
+	add(o, "peak_inuse_sampled_bytes", u64(p->peak_inuse_bytes));
+	return o;
+}
+
 static json_object *report_json(const struct mt_report *r)
 {
 	const struct mt_group *g = &r->group;
@@ -218,6 +280,12 @@ static json_object *report_json(const struct mt_report *r)
 	for (i = 0; i < r->nr_ooms; i++)
 		json_object_array_add(arr, oom_json(r, &r->ooms[i]));
 	add(o, "oom_kills", arr);
+	if (r->profile) {
+		add(o, "stacks", stacks_json(r));
+		add(o, "peak_sites", sites_json(r->profile, MT_VALUE_AT_PEAK));
+		add(o, "growth_sites", sites_json(r->profile, MT_VALUE_GROWTH));
+		add(o, "big_mappings", sites_json(r->profile, MT_VALUE_MAPPED));
+	}
 	return o;
 }
 

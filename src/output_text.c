@@ -6,6 +6,7 @@
  * as a cross-check, and what was lost.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,6 +135,71 @@ static void print_ooms(const struct mt_report *r, FILE *f)
 	}
 }
 
+#define MAX_SITE_LINES 10
+
+/* "file.c:42", the file's last path component; "" when unknown. */
+static const char *site_position(const struct mt_function *fn, uint32_t line, char *buf,
+				 size_t size)
+{
+	const char *slash = strrchr(fn->file, '/');
+	const char *file = slash ? slash + 1 : fn->file;
+
+	if (!*file)
+		return "";
+	if (line)
+		snprintf(buf, size, "%s:%u", file, line);
+	else
+		snprintf(buf, size, "%s", file);
+	return buf;
+}
+
+/* One table of growth sites: what grew over the run, or what was in use at the peak. */
+static void print_sites(const struct mt_report *r, FILE *f, enum mt_stack_value which)
+{
+	const struct mt_profile *p = r->profile;
+	uint64_t whole = which == MT_VALUE_AT_PEAK ? p->peak_rss : p->sampled_bytes;
+	char bytes[32], position[PATH_MAX];
+	struct mt_site *sites;
+	long nr, i;
+
+	nr = profile_sites(p, which, &sites);
+	if (nr < 0)
+		return;
+	if (which == MT_VALUE_AT_PEAK)
+		fprintf(f, "\ntop growth sites at peak (in use at %.3f s; %% of the peak RSS)\n",
+			report_seconds(r, p->peak_ns));
+	else
+		fprintf(f, "\ntop growth sites overall (%% of all sampled growth)\n");
+	fprintf(f, "%-40s %-32s %10s %6s\n", "FUNCTION", "FILE:LINE", "BYTES", "%");
+	for (i = 0; i < nr && i < MAX_SITE_LINES; i++) {
+		const struct mt_function *fn = &p->functions[sites[i].function];
+
+		fprintf(f, "%-40.40s %-32.32s %10s %5.1f%%\n", fn->name,
+			site_position(fn, sites[i].line, position, sizeof(position)),
+			mt_format_bytes(sites[i].bytes, bytes, sizeof(bytes)),
+			whole ? 100.0 * sites[i].bytes / whole : 0.0);
+	}
+	if (!nr)
+		fputs("(no samples)\n", f);
+	free(sites);
+}
+
+static void print_stacks_summary(const struct mt_report *r, FILE *f)
+{
+	const struct mt_profile *p = r->profile;
+	char every[32], sampled[32], lost[32];
+
+	fprintf(f, "\nstacks     %llu samples (one per %s faulted on average, --unwind %s) for %s "
+		   "of growth",
+		(unsigned long long)p->samples, mt_format_bytes(p->sample_bytes, every, sizeof(every)),
+		p->unwind, mt_format_bytes(p->sampled_bytes, sampled, sizeof(sampled)));
+	if (r->stats.samples_lost)
+		fprintf(f, "; %llu lost (%s)", (unsigned long long)r->stats.samples_lost,
+			mt_format_bytes(r->stats.sampled_bytes_lost, lost, sizeof(lost)));
+	fprintf(f, "; %llu of %llu frames unknown\n", (unsigned long long)p->unknown_frames,
+		(unsigned long long)p->frames);
+}
+
 static int write_text(const struct mt_report *r, FILE *f)
 {
 	struct mt_process **sorted;
@@ -157,6 +223,11 @@ static int write_text(const struct mt_report *r, FILE *f)
 	if (shown < r->nr_procs)
 		fprintf(f, "... and %zu more processes with smaller peaks (all are in --json)\n",
 			r->nr_procs - shown);
+	if (r->profile) {
+		print_stacks_summary(r, f);
+		print_sites(r, f, MT_VALUE_AT_PEAK);
+		print_sites(r, f, MT_VALUE_GROWTH);
+	}
 	free(sorted);
 	return ferror(f) ? -(errno ? errno : EIO) : 0;
 }

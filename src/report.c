@@ -12,6 +12,7 @@
 
 #include "procfs.h"
 #include "report.h"
+#include "unwind.h"
 
 static int cmp_pid(const void *a, const void *b)
 {
@@ -47,6 +48,10 @@ void report_free(struct mt_report *r)
 	free(r->cgroups);
 	free(r->ooms);
 	free(r->rows);
+	unwinder_free(r->unwinder);
+	if (r->profile)
+		profile_free(r->profile);
+	free(r->profile);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -128,12 +133,53 @@ int report_on_new(struct mt_report *r, const struct mt_proc_event *e)
 	return p ? 0 : -ENOMEM;
 }
 
+int report_enable_stacks(struct mt_report *r, const char *unwind, uint64_t sample_bytes,
+			 uint64_t big_bytes)
+{
+	r->profile = malloc(sizeof(*r->profile));
+	if (!r->profile)
+		return -ENOMEM;
+	profile_init(r->profile, unwind, sample_bytes, big_bytes);
+	r->unwinder = unwinder_new(r->profile);
+	return r->unwinder ? 0 : -ENOMEM;
+}
+
+/* A process's sampled pages and mappings are gone with its image. */
+static void forget_stacks(struct mt_report *r, uint32_t pid)
+{
+	if (!r->profile)
+		return;
+	profile_forget_process(r->profile, pid);
+	unwinder_forget(r->unwinder, pid);
+}
+
+int report_on_sample(struct mt_report *r, const struct mt_sample_event *e)
+{
+	uint32_t locs[MT_MAX_FRAMES];
+	struct mt_process *p;
+	int nr;
+
+	if (!r->profile)
+		return 0;
+	nr = unwinder_resolve(r->unwinder, e, locs);
+	if (nr < 0)
+		return nr;
+	p = report_find_live(r, e->hdr.pid);
+	return profile_on_sample(r->profile, e, p ? p->k.comm : "?", locs, nr);
+}
+
+int report_on_unmap(struct mt_report *r, const struct mt_unmap_event *e)
+{
+	return r->profile ? profile_on_unmap(r->profile, e) : 0;
+}
+
 int report_on_exec(struct mt_report *r, const struct mt_proc_event *e)
 {
 	struct mt_process *p = report_find_live(r, e->hdr.pid);
 	size_t len = e->args_len < MT_ARGS_LEN ? e->args_len : MT_ARGS_LEN;
 	char *cmdline;
 
+	forget_stacks(r, e->hdr.pid);
 	if (!p)
 		return 0;
 	memcpy(p->k.comm, e->comm, sizeof(p->k.comm));
@@ -212,6 +258,7 @@ int report_on_exit(struct mt_report *r, const struct mt_proc *k)
 {
 	struct mt_process *p = report_find_live(r, k->tgid);
 
+	forget_stacks(r, k->tgid);
 	if (!p) {
 		/* its fork event was lost: it still gets a record */
 		p = report_add(r, k, NULL);
@@ -262,6 +309,8 @@ int report_finish(struct mt_report *r, uint64_t end_ns)
 	int err = 0;
 
 	r->end_ns = end_ns;
+	if (r->profile)
+		profile_finish(r->profile);
 	if (r->keep_exited)
 		drop_small_exited(r, r->keep_exited);
 	if (!r->keep_rows)

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "memtrace.h"
+#include "profile.h"
 
 struct mt_process {
 	struct mt_proc k; /* the kernel's record: final once exited */
@@ -80,6 +81,9 @@ struct mt_report {
 	int nr_pids;
 	bool has_exit_code;
 	int exit_code; /* CMD's, shell style: 128+N for a signal */
+
+	struct mt_profile *profile; /* which code grew memory; NULL without stacks */
+	struct mt_unwinder *unwinder;
 };
 
 void report_init(struct mt_report *r, uint64_t start_ns, bool keep_rows);
@@ -98,6 +102,13 @@ int report_add_row(struct mt_report *r, uint32_t pid, uint64_t time_ns, uint64_t
 int report_add_cgroup_row(struct mt_report *r, uint64_t cgroup_id, uint64_t time_ns, uint64_t rss);
 int report_on_oom(struct mt_report *r, const struct mt_oom_event *e);
 void report_on_cgroup(struct mt_report *r, const struct mt_cgroup_event *e);
+/* Stack samples (after report_enable_stacks) and the ranges that unmap them. */
+int report_on_sample(struct mt_report *r, const struct mt_sample_event *e);
+int report_on_unmap(struct mt_report *r, const struct mt_unmap_event *e);
+
+/* Attribute growth to code: keep a profile of the stack samples. 0 or -ENOMEM. */
+int report_enable_stacks(struct mt_report *r, const char *unwind, uint64_t sample_bytes,
+			 uint64_t big_bytes);
 /* The group of a memory cgroup, NULL if none was reported. */
 const struct mt_cgroup_group *report_find_cgroup(const struct mt_report *r, uint64_t id);
 

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * sample.bpf.h - stack samples and unmapped ranges, the kernel half of
+ * "which code made memory grow" (userspace unwinds and symbolizes).
+ */
+#ifndef MEMTRACE_SAMPLE_BPF_H
+#define MEMTRACE_SAMPLE_BPF_H
+
+#include "common.bpf.h"
+
+#define MT_USER_PAGE 4096ull
+
+/* The traced total's current and peak RSS (unlocked: a snapshot is enough here). */
+static __always_inline void read_group_rss(__u64 *rss, __u64 *peak)
+{
+	struct mt_group_entry *g;
+	__u32 zero = 0;
+
+	g = bpf_map_lookup_elem(&group, &zero);
+	*rss = g ? g->group.rss.rss : 0;
+	*peak = g ? g->group.rss.peak : 0;
+}
+
+static long stack_vma_end(struct task_struct *task, struct vm_area_struct *vma, void *end)
+{
+	*(__u64 *)end = vma->vm_end;
+	return 0;
+}
+
+/*
+ * Copy the user stack above sp, up to MT_STACK_BYTES, page by page and never
+ * past the stack's VMA: bpf_probe_read_user() is all or nothing and must not
+ * touch a page that is absent (KERNEL_FACTS.md: a single 8 KiB read failed
+ * on 2% to 86% of faults). Returns the bytes copied.
+ */
+static __always_inline __u32 copy_user_stack(struct mt_sample_event *rec, __u64 sp)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 end = 0, len, off = 0, chunk;
+	int i;
+
+	if (bpf_find_vma(task, sp, stack_vma_end, &end, 0) || end <= sp)
+		return 0;
+	len = end - sp;
+	if (len > MT_STACK_BYTES)
+		len = MT_STACK_BYTES;
+	for (i = 0; i < MT_STACK_BYTES / MT_USER_PAGE + 1; i++) {
+		if (off >= len || off >= MT_STACK_BYTES)
+			break;
+		chunk = MT_USER_PAGE - ((sp + off) & (MT_USER_PAGE - 1));
+		if (chunk > len - off)
+			chunk = len - off;
+		if (chunk > MT_USER_PAGE) /* tells the verifier what the min above means */
+			break;
+		if (bpf_probe_read_user(rec->stack + off, chunk, (void *)(sp + off)))
+			break;
+		off += chunk;
+	}
+	return off;
+}
+
+/* Count a record the ring buffer had no room for; a growth sample with what it stood for. */
+static __always_inline void count_lost_sample(__u32 kind, __u64 bytes)
+{
+	__sync_fetch_and_add(&stats.ringbuf_drops, 1);
+	if (kind != MT_SAMPLE_FAULT)
+		return;
+	__sync_fetch_and_add(&stats.samples_lost, 1);
+	__sync_fetch_and_add(&stats.sampled_bytes_lost, bytes);
+}
+
+/*
+ * Send the user stack of the current thread (its user registers: `regs`),
+ * as --unwind asked: frame-pointer addresses, a stack copy, or both. The
+ * first sample of an image wakes the consumer at once, so that it reads the
+ * process's mappings while the process still runs.
+ */
+static __always_inline void emit_sample(void *ctx, struct mt_proc_entry *e, struct pt_regs *regs,
+					__u32 kind, __u64 addr, __u64 bytes)
+{
+	struct mt_sample_event *rec;
+	long n;
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		count_lost_sample(kind, bytes);
+		return;
+	}
+	rec->hdr.type = MT_EV_SAMPLE;
+	rec->hdr.pid = e->proc.tgid;
+	rec->hdr.time_ns = bpf_ktime_get_ns();
+	rec->tid = (__u32)bpf_get_current_pid_tgid();
+	rec->kind = kind;
+	rec->addr = addr;
+	rec->bytes = bytes;
+	read_group_rss(&rec->group_rss, &rec->group_peak);
+	rec->flags = 0;
+	rec->nr_ips = 0;
+	rec->stack_len = 0;
+	rec->pad = 0;
+	if (cfg_stacks & MT_SAMPLE_HAS_FP) {
+		n = bpf_get_stack(ctx, rec->ips, sizeof(rec->ips), BPF_F_USER_STACK);
+		if (n > 0) {
+			rec->nr_ips = n / sizeof(__u64);
+			rec->flags |= MT_SAMPLE_HAS_FP;
+		}
+	}
+	if (cfg_stacks & MT_SAMPLE_HAS_COPY) {
+		rec->regs[0] = regs->ax;
+		rec->regs[1] = regs->dx;
+		rec->regs[2] = regs->cx;
+		rec->regs[3] = regs->bx;
+		rec->regs[4] = regs->si;
+		rec->regs[5] = regs->di;
+		rec->regs[6] = regs->bp;
+		rec->regs[7] = regs->sp;
+		rec->regs[8] = regs->r8;
+		rec->regs[9] = regs->r9;
+		rec->regs[10] = regs->r10;
+		rec->regs[11] = regs->r11;
+		rec->regs[12] = regs->r12;
+		rec->regs[13] = regs->r13;
+		rec->regs[14] = regs->r14;
+		rec->regs[15] = regs->r15;
+		rec->regs[16] = regs->ip;
+		rec->stack_len = copy_user_stack(rec, regs->sp);
+		rec->flags |= MT_SAMPLE_HAS_COPY;
+	}
+	if (!(e->proc.flags & MT_PROC_SAMPLED)) {
+		e->proc.flags |= MT_PROC_SAMPLED;
+		bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
+		return;
+	}
+	submit_lazily(rec);
+}
+
+/* Pages [addr, addr + len) left the process; for mremap, new_len of them moved to new_addr. */
+static __always_inline void emit_unmap(__u32 tgid, __u64 addr, __u64 len, __u64 new_addr,
+				       __u64 new_len)
+{
+	struct mt_unmap_event *rec;
+
+	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
+	if (!rec) {
+		__sync_fetch_and_add(&stats.ringbuf_drops, 1);
+		return;
+	}
+	rec->hdr.type = MT_EV_UNMAP;
+	rec->hdr.pid = tgid;
+	rec->hdr.time_ns = bpf_ktime_get_ns();
+	rec->addr = addr;
+	rec->len = len;
+	rec->new_addr = new_addr;
+	rec->new_len = new_len;
+	submit_lazily(rec);
+}
+
+#endif /* MEMTRACE_SAMPLE_BPF_H */

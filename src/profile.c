@@ -1,0 +1,511 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * profile.c - the growth profile (see profile.h).
+ *
+ * In use at the peak: every sampled page is remembered by address until it
+ * is unmapped or its process exits or execs. The set changes only at those
+ * events, so the set at the peak is the set after the last sample taken at a
+ * new peak (the traced total's rss equal to its peak, both read by the BPF
+ * program) and before the next change that is not itself at a new peak: the
+ * snapshot is taken then, lazily, once per run of rising samples.
+ */
+#include <errno.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+
+/* An index node: the fields of the thing it indexes that make its identity. */
+struct index_key {
+	const char *s1, *s2;
+	const uint32_t *locs;
+	uint64_t n1, n2;
+	uint32_t id;
+};
+
+/* A sampled page still mapped. */
+struct page_ref {
+	uint64_t addr;
+	uint64_t bytes;
+	uint32_t stack;
+};
+
+struct process_pages {
+	uint32_t pid;
+	size_t nr, cap;
+	struct page_ref *refs;
+};
+
+static int cmp_strings(const void *a, const void *b)
+{
+	const struct index_key *ka = a, *kb = b;
+	int c = strcmp(ka->s1, kb->s1);
+
+	return c ? c : strcmp(ka->s2, kb->s2);
+}
+
+static int cmp_numbers(const void *a, const void *b)
+{
+	const struct index_key *ka = a, *kb = b;
+
+	if (ka->n1 != kb->n1)
+		return ka->n1 < kb->n1 ? -1 : 1;
+	return (ka->n2 > kb->n2) - (ka->n2 < kb->n2);
+}
+
+static int cmp_stack(const void *a, const void *b)
+{
+	const struct index_key *ka = a, *kb = b;
+	int c = strcmp(ka->s1, kb->s1);
+
+	if (c)
+		return c;
+	if (ka->n1 != kb->n1)
+		return ka->n1 < kb->n1 ? -1 : 1;
+	return memcmp(ka->locs, kb->locs, ka->n1 * sizeof(*ka->locs));
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct process_pages *pa = a, *pb = b;
+
+	return (pa->pid > pb->pid) - (pa->pid < pb->pid);
+}
+
+/* Room for one more element in a growing array. */
+static int reserve(void **items, size_t *cap, size_t nr, size_t size)
+{
+	size_t new_cap;
+	void *grown;
+
+	if (nr < *cap)
+		return 0;
+	new_cap = *cap ? *cap * 2 : 64;
+	grown = realloc(*items, new_cap * size);
+	if (!grown)
+		return -ENOMEM;
+	*items = grown;
+	*cap = new_cap;
+	return 0;
+}
+
+/* The id indexed under `key`, or -1; with `insert`, a new node gets key->id. */
+static long index_lookup(void **root, const struct index_key *key,
+			 int (*cmp)(const void *, const void *), bool insert)
+{
+	struct index_key *node_key;
+	void *node = tfind(key, root, cmp);
+
+	if (node)
+		return (*(struct index_key **)node)->id;
+	if (!insert)
+		return -1;
+	node_key = malloc(sizeof(*node_key));
+	if (!node_key)
+		return -ENOMEM;
+	*node_key = *key;
+	if (!tsearch(node_key, root, cmp)) {
+		free(node_key);
+		return -ENOMEM;
+	}
+	return key->id;
+}
+
+int profile_init(struct mt_profile *p, const char *unwind, uint64_t sample_bytes,
+		 uint64_t big_bytes)
+{
+	memset(p, 0, sizeof(*p));
+	p->unwind = unwind;
+	p->sample_bytes = sample_bytes;
+	p->big_bytes = big_bytes;
+	return 0;
+}
+
+static void free_process_pages(void *node)
+{
+	struct process_pages *pp = node;
+
+	free(pp->refs);
+	free(pp);
+}
+
+void profile_free(struct mt_profile *p)
+{
+	size_t i;
+
+	tdestroy(p->module_index, free);
+	tdestroy(p->function_index, free);
+	tdestroy(p->location_index, free);
+	tdestroy(p->stack_index, free);
+	tdestroy(p->processes, free_process_pages);
+	for (i = 0; i < p->nr_modules; i++) {
+		free(p->modules[i].path);
+		free(p->modules[i].build_id);
+	}
+	for (i = 0; i < p->nr_functions; i++) {
+		free(p->functions[i].name);
+		free(p->functions[i].file);
+	}
+	for (i = 0; i < p->nr_locations; i++)
+		free(p->locations[i].lines);
+	for (i = 0; i < p->nr_stacks; i++)
+		free(p->stacks[i].locs);
+	free(p->modules);
+	free(p->functions);
+	free(p->locations);
+	free(p->stacks);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool is_system_path(const char *path)
+{
+	return path[0] == '[' || !strncmp(path, "/lib/", 5) || !strncmp(path, "/lib64/", 7) ||
+	       !strncmp(path, "/usr/lib/", 9) || !strncmp(path, "/usr/lib64/", 11);
+}
+
+long profile_module(struct mt_profile *p, const char *path, const char *build_id)
+{
+	struct index_key key = { .s1 = path, .s2 = build_id, .id = p->nr_modules };
+	struct mt_module *m;
+	long id;
+
+	id = index_lookup(&p->module_index, &key, cmp_strings, false);
+	if (id >= 0)
+		return id;
+	if (reserve((void **)&p->modules, &p->cap_modules, p->nr_modules, sizeof(*m)))
+		return -ENOMEM;
+	m = &p->modules[p->nr_modules];
+	m->path = strdup(path);
+	m->build_id = strdup(build_id);
+	if (!m->path || !m->build_id)
+		goto nomem;
+	m->system = is_system_path(path);
+	key.s1 = m->path;
+	key.s2 = m->build_id;
+	id = index_lookup(&p->module_index, &key, cmp_strings, true);
+	if (id < 0)
+		goto nomem;
+	p->nr_modules++;
+	return id;
+nomem:
+	free(m->path);
+	free(m->build_id);
+	return -ENOMEM;
+}
+
+long profile_function(struct mt_profile *p, const char *name, const char *file)
+{
+	struct index_key key = { .s1 = name, .s2 = file, .id = p->nr_functions };
+	struct mt_function *f;
+	long id;
+
+	id = index_lookup(&p->function_index, &key, cmp_strings, false);
+	if (id >= 0)
+		return id;
+	if (reserve((void **)&p->functions, &p->cap_functions, p->nr_functions, sizeof(*f)))
+		return -ENOMEM;
+	f = &p->functions[p->nr_functions];
+	f->name = strdup(name);
+	f->file = strdup(file);
+	if (!f->name || !f->file)
+		goto nomem;
+	key.s1 = f->name;
+	key.s2 = f->file;
+	id = index_lookup(&p->function_index, &key, cmp_strings, true);
+	if (id < 0)
+		goto nomem;
+	p->nr_functions++;
+	return id;
+nomem:
+	free(f->name);
+	free(f->file);
+	return -ENOMEM;
+}
+
+long profile_find_location(struct mt_profile *p, uint32_t module, uint64_t address)
+{
+	struct index_key key = { .n1 = module, .n2 = address };
+
+	return index_lookup(&p->location_index, &key, cmp_numbers, false);
+}
+
+long profile_add_location(struct mt_profile *p, uint32_t module, uint64_t address,
+			  const struct mt_line *lines, uint32_t nr_lines)
+{
+	struct index_key key = { .n1 = module, .n2 = address, .id = p->nr_locations };
+	struct mt_location *l;
+	long id;
+
+	if (reserve((void **)&p->locations, &p->cap_locations, p->nr_locations, sizeof(*l)))
+		return -ENOMEM;
+	l = &p->locations[p->nr_locations];
+	l->module = module;
+	l->address = address;
+	l->nr_lines = nr_lines;
+	l->lines = malloc(nr_lines * sizeof(*lines));
+	if (!l->lines)
+		return -ENOMEM;
+	memcpy(l->lines, lines, nr_lines * sizeof(*lines));
+	id = index_lookup(&p->location_index, &key, cmp_numbers, true);
+	if (id < 0) {
+		free(l->lines);
+		return id;
+	}
+	p->nr_locations++;
+	return id;
+}
+
+static long intern_stack(struct mt_profile *p, const char *comm, const uint32_t *locs,
+			 uint32_t nr_locs)
+{
+	struct index_key key = { .s1 = comm, .locs = locs, .n1 = nr_locs, .id = p->nr_stacks };
+	struct mt_stack *s;
+	long id;
+
+	id = index_lookup(&p->stack_index, &key, cmp_stack, false);
+	if (id >= 0)
+		return id;
+	if (reserve((void **)&p->stacks, &p->cap_stacks, p->nr_stacks, sizeof(*s)))
+		return -ENOMEM;
+	s = &p->stacks[p->nr_stacks];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->comm, sizeof(s->comm), "%s", comm);
+	s->nr_locs = nr_locs;
+	s->locs = malloc((nr_locs ? nr_locs : 1) * sizeof(*locs));
+	if (!s->locs)
+		return -ENOMEM;
+	memcpy(s->locs, locs, nr_locs * sizeof(*locs));
+	key.s1 = s->comm;
+	key.locs = s->locs;
+	id = index_lookup(&p->stack_index, &key, cmp_stack, true);
+	if (id < 0) {
+		free(s->locs);
+		return id;
+	}
+	p->nr_stacks++;
+	return id;
+}
+
+static struct process_pages *find_pages(struct mt_profile *p, uint32_t pid, bool create)
+{
+	struct process_pages key = { .pid = pid }, *pp;
+	void *node = tfind(&key, &p->processes, cmp_pid);
+
+	if (node || !create)
+		return node ? *(struct process_pages **)node : NULL;
+	pp = calloc(1, sizeof(*pp));
+	if (!pp)
+		return NULL;
+	pp->pid = pid;
+	if (!tsearch(pp, &p->processes, cmp_pid)) {
+		free(pp);
+		return NULL;
+	}
+	return pp;
+}
+
+/* What is in use now is what was in use at the peak (see the comment at the top). */
+static void snapshot_if_pending(struct mt_profile *p)
+{
+	size_t i;
+
+	if (!p->peak_pending)
+		return;
+	for (i = 0; i < p->nr_stacks; i++)
+		p->stacks[i].peak_bytes = p->stacks[i].inuse_bytes;
+	p->peak_inuse_bytes = p->inuse_bytes;
+	p->peak_rss = p->pending_rss;
+	p->peak_ns = p->pending_ns;
+	p->peak_pending = false;
+}
+
+static void drop_ref(struct mt_profile *p, struct process_pages *pp, size_t i)
+{
+	p->stacks[pp->refs[i].stack].inuse_bytes -= pp->refs[i].bytes;
+	p->inuse_bytes -= pp->refs[i].bytes;
+	pp->refs[i] = pp->refs[--pp->nr];
+}
+
+static int add_page(struct mt_profile *p, uint32_t pid, uint64_t addr, uint64_t bytes,
+		    uint32_t stack)
+{
+	struct process_pages *pp = find_pages(p, pid, true);
+	size_t i;
+
+	if (!pp)
+		return -ENOMEM;
+	/* a page sampled again (copy-on-write, or an unmap we did not see) */
+	for (i = 0; i < pp->nr; i++) {
+		if (pp->refs[i].addr == addr) {
+			drop_ref(p, pp, i);
+			break;
+		}
+	}
+	if (reserve((void **)&pp->refs, &pp->cap, pp->nr, sizeof(*pp->refs)))
+		return -ENOMEM;
+	pp->refs[pp->nr++] = (struct page_ref){ .addr = addr, .bytes = bytes, .stack = stack };
+	p->stacks[stack].inuse_bytes += bytes;
+	p->inuse_bytes += bytes;
+	return 0;
+}
+
+int profile_on_sample(struct mt_profile *p, const struct mt_sample_event *e, const char *comm,
+		      const uint32_t *locs, uint32_t nr_locs)
+{
+	bool at_new_peak = e->group_rss >= e->group_peak && e->group_peak >= p->peak_rss;
+	long stack;
+	int err;
+
+	stack = intern_stack(p, comm, locs, nr_locs);
+	if (stack < 0)
+		return stack;
+	if (e->kind != MT_SAMPLE_FAULT) {
+		p->stacks[stack].mapped_bytes += e->bytes;
+		p->big_mappings++;
+		return 0;
+	}
+	if (!at_new_peak)
+		snapshot_if_pending(p);
+	p->samples++;
+	p->sampled_bytes += e->bytes;
+	p->stacks[stack].alloc_bytes += e->bytes;
+	err = add_page(p, e->hdr.pid, e->addr, e->bytes, stack);
+	if (err)
+		return err;
+	if (at_new_peak) {
+		p->peak_pending = true;
+		p->pending_rss = e->group_peak;
+		p->pending_ns = e->hdr.time_ns;
+	}
+	return 0;
+}
+
+int profile_on_unmap(struct mt_profile *p, const struct mt_unmap_event *e)
+{
+	struct process_pages *pp = find_pages(p, e->hdr.pid, false);
+	uint64_t offset;
+	size_t i;
+
+	if (!pp || !pp->nr)
+		return 0;
+	snapshot_if_pending(p);
+	for (i = 0; i < pp->nr;) {
+		offset = pp->refs[i].addr - e->addr;
+		if (pp->refs[i].addr < e->addr || offset >= e->len) {
+			i++;
+		} else if (e->new_addr && offset < e->new_len) { /* mremap moved it */
+			pp->refs[i++].addr = e->new_addr + offset;
+		} else {
+			drop_ref(p, pp, i);
+		}
+	}
+	return 0;
+}
+
+void profile_forget_process(struct mt_profile *p, uint32_t pid)
+{
+	struct process_pages *pp = find_pages(p, pid, false);
+
+	if (!pp)
+		return;
+	snapshot_if_pending(p);
+	while (pp->nr)
+		drop_ref(p, pp, pp->nr - 1);
+	tdelete(pp, &p->processes, cmp_pid);
+	free_process_pages(pp);
+}
+
+void profile_finish(struct mt_profile *p)
+{
+	snapshot_if_pending(p);
+}
+
+const struct mt_line *profile_site_line(const struct mt_profile *p, const struct mt_stack *s)
+{
+	const struct mt_location *l;
+	uint32_t i;
+
+	if (!s->nr_locs)
+		return NULL;
+	for (i = 0; i < s->nr_locs; i++) {
+		l = &p->locations[s->locs[i]];
+		if (!p->modules[l->module].system)
+			return &l->lines[0];
+	}
+	return &p->locations[s->locs[0]].lines[0];
+}
+
+uint64_t profile_stack_value(const struct mt_stack *s, enum mt_stack_value which)
+{
+	return which == MT_VALUE_AT_PEAK ? s->peak_bytes :
+	       which == MT_VALUE_GROWTH	 ? s->alloc_bytes :
+					   s->mapped_bytes;
+}
+
+static int cmp_site_bytes(const void *a, const void *b)
+{
+	const struct mt_site *sa = a, *sb = b;
+
+	return (sa->bytes < sb->bytes) - (sa->bytes > sb->bytes);
+}
+
+long profile_sites(const struct mt_profile *p, enum mt_stack_value which, struct mt_site **sites)
+{
+	struct mt_site *v = calloc(p->nr_stacks ? p->nr_stacks : 1, sizeof(*v));
+	const struct mt_line *line;
+	size_t i, j, nr = 0;
+	uint64_t bytes;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < p->nr_stacks; i++) {
+		bytes = profile_stack_value(&p->stacks[i], which);
+		line = profile_site_line(p, &p->stacks[i]);
+		if (!bytes || !line)
+			continue;
+		for (j = 0; j < nr; j++) {
+			if (v[j].function == line->function && v[j].line == line->line)
+				break;
+		}
+		if (j == nr)
+			v[nr++] = (struct mt_site){ .function = line->function, .line = line->line };
+		v[j].bytes += bytes;
+	}
+	qsort(v, nr, sizeof(*v), cmp_site_bytes);
+	*sites = v;
+	return nr;
+}
+
+struct stack_order {
+	const struct mt_profile *p;
+	enum mt_stack_value which;
+};
+
+static int cmp_stack_bytes(const void *a, const void *b, void *ctx)
+{
+	const struct stack_order *o = ctx;
+	uint64_t x = profile_stack_value(&o->p->stacks[*(const uint32_t *)a], o->which);
+	uint64_t y = profile_stack_value(&o->p->stacks[*(const uint32_t *)b], o->which);
+
+	return (x < y) - (x > y);
+}
+
+long profile_sorted_stacks(const struct mt_profile *p, enum mt_stack_value which,
+			   uint32_t **order)
+{
+	uint32_t *v = malloc((p->nr_stacks ? p->nr_stacks : 1) * sizeof(*v));
+	struct stack_order o = { .p = p, .which = which };
+	size_t i, nr = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < p->nr_stacks; i++) {
+		if (profile_stack_value(&p->stacks[i], which))
+			v[nr++] = i;
+	}
+	qsort_r(v, nr, sizeof(*v), cmp_stack_bytes, &o);
+	*order = v;
+	return nr;
+}

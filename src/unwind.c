@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * unwind.c - stacks to locations (see unwind.h).
+ *
+ * Each sampled process gets one Dwfl with its mappings; libdwfl caches the
+ * opened ELF files and their CFI per module. Every (module, address) is
+ * symbolized once, however many samples name it: the profile's location
+ * index is keyed by build id and module-relative address, so the cost grows
+ * with distinct addresses, not with events.
+ *
+ * --unwind auto takes both stacks from the kernel and keeps the DWARF one,
+ * continued by the frame-pointer chain from the last address both share:
+ * DWARF through code without frame pointers (Debian's libc), frame pointers
+ * through code without CFI (JIT code).
+ */
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "unwind.h"
+#include "util.h"
+
+#define MT_MAX_INLINED 16 /* inlined frames kept per address */
+#define MT_MAPS_REREADS 8 /* an address outside every mapping re-reads the maps this often */
+
+/* A JIT's symbol: a line of /tmp/perf-PID.map. */
+struct jit_symbol {
+	uint64_t start, size;
+	char *name;
+};
+
+struct unwind_process {
+	uint32_t pid;
+	Dwfl *dwfl;	  /* NULL: its mappings could not be read */
+	bool attached;	  /* dwfl_attach_state done */
+	unsigned rereads; /* of /proc/PID/maps, after the first */
+	const struct mt_sample_event *sample; /* being unwound */
+	struct jit_symbol *jit;
+	size_t nr_jit;
+	off_t jit_size; /* size of the perf map when read */
+	long jit_module;
+};
+
+struct mt_unwinder {
+	struct mt_profile *profile;
+	void *processes; /* tsearch tree of struct unwind_process by pid */
+	long unknown_location;
+};
+
+/* The process whose files find_elf opens (libdwfl opens them lazily, inside our calls). */
+static uint32_t opening_pid;
+static char *debuginfo_path;
+
+/*
+ * Open a mapped file as the process sees it: through /proc/PID/root, so that
+ * a container's libraries are its own; the path itself if that fails.
+ */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+		    char **file_name, Elf **elfp)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (name[0] == '/' && opening_pid) {
+		snprintf(path, sizeof(path), "/proc/%u/root%s", opening_pid, name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			*file_name = strdup(path);
+			return fd;
+		}
+	}
+	return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+}
+
+static const Dwfl_Callbacks dwfl_callbacks = {
+	.find_elf = find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static pid_t next_thread(Dwfl *dwfl, void *dwfl_arg, void **thread_argp)
+{
+	if (*thread_argp)
+		return 0;
+	*thread_argp = dwfl_arg;
+	return dwfl_pid(dwfl);
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *dwfl_arg, void **thread_argp)
+{
+	(void)dwfl;
+	(void)tid;
+	*thread_argp = dwfl_arg;
+	return true;
+}
+
+/* Only the copied stack is readable: an unwind that needs more stops there. */
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *dwfl_arg)
+{
+	const struct mt_sample_event *e = ((struct unwind_process *)dwfl_arg)->sample;
+	uint64_t sp = e->regs[MT_REG_SP];
+
+	(void)dwfl;
+	if (addr < sp || addr - sp > e->stack_len || e->stack_len - (addr - sp) < sizeof(*result))
+		return false;
+	memcpy(result, e->stack + (addr - sp), sizeof(*result));
+	return true;
+}
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
+{
+	const struct mt_sample_event *e = ((struct unwind_process *)thread_arg)->sample;
+
+	return dwfl_thread_state_registers(thread, 0, MT_NR_REGS, (const Dwarf_Word *)e->regs);
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct unwind_process *pa = a, *pb = b;
+
+	return (pa->pid > pb->pid) - (pa->pid < pb->pid);
+}
+
+/* (Re)read the process's mappings into its Dwfl: 0, or -1 if it is gone. */
+static int report_maps(struct unwind_process *up, bool add)
+{
+	int err;
+
+	if (add)
+		dwfl_report_begin_add(up->dwfl);
+	else
+		dwfl_report_begin(up->dwfl);
+	err = dwfl_linux_proc_report(up->dwfl, up->pid);
+	dwfl_report_end(up->dwfl, NULL, NULL);
+	return err ? -1 : 0;
+}
+
+static struct unwind_process *new_process(struct mt_unwinder *u, uint32_t pid)
+{
+	struct unwind_process *up = calloc(1, sizeof(*up));
+
+	if (!up)
+		return NULL;
+	up->pid = pid;
+	up->jit_module = -1;
+	up->dwfl = dwfl_begin(&dwfl_callbacks);
+	if (up->dwfl && report_maps(up, false)) {
+		dwfl_end(up->dwfl);
+		up->dwfl = NULL;
+	}
+	if (up->dwfl)
+		up->attached = dwfl_attach_state(up->dwfl, NULL, pid, &thread_callbacks, up);
+	if (!tsearch(up, &u->processes, cmp_pid)) {
+		if (up->dwfl)
+			dwfl_end(up->dwfl);
+		free(up);
+		return NULL;
+	}
+	return up;
+}
+
+static void free_jit(struct unwind_process *up)
+{
+	size_t i;
+
+	for (i = 0; i < up->nr_jit; i++)
+		free(up->jit[i].name);
+	free(up->jit);
+	up->jit = NULL;
+	up->nr_jit = 0;
+}
+
+static void free_process(void *node)
+{
+	struct unwind_process *up = node;
+
+	if (up->dwfl)
+		dwfl_end(up->dwfl);
+	free_jit(up);
+	free(up);
+}
+
+struct mt_unwinder *unwinder_new(struct mt_profile *profile)
+{
+	struct mt_unwinder *u = calloc(1, sizeof(*u));
+	struct mt_line unknown;
+	long module, function;
+
+	if (!u)
+		return NULL;
+	u->profile = profile;
+	module = profile_module(profile, "[unknown]", "");
+	function = module < 0 ? module : profile_function(profile, "[unknown]", "");
+	if (function >= 0) {
+		unknown = (struct mt_line){ .function = function };
+		u->unknown_location = profile_add_location(profile, module, 0, &unknown, 1);
+	}
+	if (function < 0 || u->unknown_location < 0) {
+		free(u);
+		return NULL;
+	}
+	return u;
+}
+
+void unwinder_free(struct mt_unwinder *u)
+{
+	if (!u)
+		return;
+	tdestroy(u->processes, free_process);
+	free(u);
+}
+
+void unwinder_forget(struct mt_unwinder *u, uint32_t pid)
+{
+	struct unwind_process key = { .pid = pid }, *up;
+	void *node = tfind(&key, &u->processes, cmp_pid);
+
+	if (!node)
+		return;
+	up = *(struct unwind_process **)node;
+	tdelete(up, &u->processes, cmp_pid);
+	free_process(up);
+}
+
+static int cmp_jit(const void *a, const void *b)
+{
+	const struct jit_symbol *ja = a, *jb = b;
+
+	return (ja->start > jb->start) - (ja->start < jb->start);
+}
+
+/* Read /tmp/perf-PID.map again if it grew (JIT runtimes append to it). */
+static void load_perf_map(struct unwind_process *up)
+{
+	struct jit_symbol *grown, sym;
+	char path[64], *line = NULL;
+	size_t cap = 0, alloc = 0;
+	struct stat st;
+	int name_at;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/perf-%u.map", up->pid);
+	if (stat(path, &st) || st.st_size == up->jit_size)
+		return;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	free_jit(up);
+	up->jit_size = st.st_size;
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%" SCNx64 " %" SCNx64 " %n", &sym.start, &sym.size, &name_at) != 2 ||
+		    !line[name_at])
+			continue;
+		if (up->nr_jit == alloc) {
+			alloc = alloc ? alloc * 2 : 256;
+			grown = realloc(up->jit, alloc * sizeof(*grown));
+			if (!grown)
+				break;
+			up->jit = grown;
+		}
+		sym.name = strdup(line + name_at);
+		if (!sym.name)
+			break;
+		up->jit[up->nr_jit++] = sym;
+	}
+	free(line);
+	fclose(f);
+	qsort(up->jit, up->nr_jit, sizeof(*up->jit), cmp_jit);
+}
+
+static const struct jit_symbol *find_jit(struct unwind_process *up, uint64_t pc)
+{
+	size_t lo = 0, hi;
+
+	load_perf_map(up);
+	hi = up->nr_jit;
+	while (lo < hi) { /* the last symbol starting at or before pc */
+		size_t mid = (lo + hi) / 2;
+
+		if (up->jit[mid].start <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || pc - up->jit[lo - 1].start >= up->jit[lo - 1].size)
+		return NULL;
+	return &up->jit[lo - 1];
+}
+
+static long jit_location(struct mt_unwinder *u, struct unwind_process *up, uint64_t pc)
+{
+	const struct jit_symbol *sym = find_jit(up, pc);
+	struct mt_line line = { 0 };
+	char path[64];
+	long loc, function;
+
+	if (!sym)
+		return -1;
+	if (up->jit_module < 0) {
+		snprintf(path, sizeof(path), "/tmp/perf-%u.map", up->pid);
+		up->jit_module = profile_module(u->profile, path, "");
+		if (up->jit_module < 0)
+			return up->jit_module;
+	}
+	loc = profile_find_location(u->profile, up->jit_module, sym->start);
+	if (loc >= 0)
+		return loc;
+	function = profile_function(u->profile, sym->name, "");
+	if (function < 0)
+		return function;
+	line.function = function;
+	return profile_add_location(u->profile, up->jit_module, sym->start, &line, 1);
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+	return name;
+}
+
+/* The caller's source position of an inlined call. */
+static void call_site(Dwarf_Die *cudie, Dwarf_Die *inlined, const char **file, int *line)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Files *files;
+	Dwarf_Word index, number;
+	size_t nr_files;
+	const char *name;
+
+	*file = "";
+	*line = 0;
+	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &number) == 0)
+		*line = number;
+	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &index) == 0 &&
+	    dwarf_getsrcfiles(cudie, &files, &nr_files) == 0 && index < nr_files) {
+		name = dwarf_filesrc(files, index, NULL, NULL);
+		if (name)
+			*file = name;
+	}
+}
+
+/*
+ * The frames at one address, innermost first: the inlined calls that contain
+ * it (from the DWARF scopes) and the function they were inlined into. Without
+ * debuginfo: the ELF symbol, or module+offset.
+ */
+static int symbolize(struct mt_profile *p, Dwfl_Module *mod, const char *module_name,
+		     Dwarf_Addr pc, uint64_t rel, struct mt_line *lines)
+{
+	const char *name = NULL, *file = "";
+	Dwarf_Die *cudie, *scopes = NULL, innermost;
+	Dwarf_Addr bias, off;
+	Dwfl_Line *src;
+	GElf_Sym sym;
+	char fallback[PATH_MAX + 32];
+	int nr = 0, nr_scopes, line = 0, tag, i;
+	long function;
+
+	src = dwfl_module_getsrc(mod, pc);
+	if (src) {
+		file = dwfl_lineinfo(src, NULL, &line, NULL, NULL, NULL);
+		if (!file)
+			file = "";
+	}
+	cudie = dwfl_module_addrdie(mod, pc, &bias);
+	nr_scopes = cudie ? dwarf_getscopes(cudie, pc - bias, &scopes) : 0;
+	if (nr_scopes > 0) {
+		/*
+		 * dwarf_getscopes() continues an inlined instance with its abstract
+		 * definition's scopes; the chain of DIEs that physically contain the
+		 * innermost one names the functions it was inlined into.
+		 */
+		innermost = scopes[0];
+		free(scopes);
+		scopes = NULL;
+		nr_scopes = dwarf_getscopes_die(&innermost, &scopes);
+	}
+	for (i = 0; i < nr_scopes && nr < MT_MAX_INLINED; i++) {
+		tag = dwarf_tag(&scopes[i]);
+		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+			continue;
+		name = die_name(&scopes[i]);
+		function = profile_function(p, name ? name : "??", file);
+		if (function < 0)
+			goto out;
+		lines[nr++] = (struct mt_line){ .function = function, .line = line };
+		if (tag == DW_TAG_subprogram)
+			break;
+		call_site(cudie, &scopes[i], &file, &line);
+	}
+	if (!nr) {
+		name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
+		if (!name) {
+			snprintf(fallback, sizeof(fallback), "%s+0x%" PRIx64, module_name, rel);
+			name = fallback;
+		}
+		function = profile_function(p, name, file);
+		if (function < 0) {
+			nr = function;
+			goto out;
+		}
+		lines[nr++] = (struct mt_line){ .function = function, .line = line };
+	}
+out:
+	free(scopes);
+	return nr;
+}
+
+/* The profile's module of a Dwfl module, remembered in its userdata slot. */
+static long module_id(struct mt_profile *p, Dwfl_Module *mod, Dwarf_Addr *start, Dwarf_Addr *end)
+{
+	const unsigned char *bits;
+	const char *name;
+	GElf_Addr vaddr, bias;
+	void **userdata;
+	char hex[2 * 64 + 1] = "";
+	long id;
+	int len, i;
+
+	name = dwfl_module_info(mod, &userdata, start, end, NULL, NULL, NULL, NULL);
+	if (*userdata)
+		return (long)(intptr_t)*userdata - 1;
+	dwfl_module_getelf(mod, &bias); /* loads the ELF: the build id comes from it */
+	len = dwfl_module_build_id(mod, &bits, &vaddr);
+	for (i = 0; i < len && i < 64; i++)
+		sprintf(hex + 2 * i, "%02x", bits[i]);
+	id = profile_module(p, name ? name : "[unknown]", hex);
+	if (id >= 0)
+		*userdata = (void *)(intptr_t)(id + 1);
+	return id;
+}
+
+/* -1: pc is not in the module after all (libdwfl may answer with a neighbour) */
+static long elf_location(struct mt_profile *p, Dwfl_Module *mod, Dwarf_Addr pc)
+{
+	struct mt_line lines[MT_MAX_INLINED];
+	Dwarf_Addr start, end;
+	long module, loc;
+	int nr;
+
+	module = module_id(p, mod, &start, &end);
+	if (module < 0)
+		return module;
+	if (pc < start || pc >= end)
+		return -1;
+	loc = profile_find_location(p, module, pc - start);
+	if (loc >= 0)
+		return loc;
+	nr = symbolize(p, mod, p->modules[module].path, pc, pc - start, lines);
+	if (nr < 0)
+		return nr;
+	return profile_add_location(p, module, pc - start, lines, nr);
+}
+
+/* The location of one address; return addresses are looked up at the call (pc - 1). */
+static long location_of(struct mt_unwinder *u, struct unwind_process *up, uint64_t pc,
+			bool return_address)
+{
+	Dwarf_Addr lookup = return_address ? pc - 1 : pc;
+	Dwfl_Module *mod = up->dwfl ? dwfl_addrmodule(up->dwfl, lookup) : NULL;
+	long loc;
+
+	u->profile->frames++;
+	if (!mod) {
+		loc = jit_location(u, up, lookup);
+		if (loc != -1)
+			return loc;
+		/* a library loaded after the maps were read */
+		if (up->dwfl && up->rereads < MT_MAPS_REREADS) {
+			up->rereads++;
+			if (report_maps(up, true) == 0)
+				mod = dwfl_addrmodule(up->dwfl, lookup);
+		}
+	}
+	loc = mod ? elf_location(u->profile, mod, lookup) : -1;
+	if (loc == -1) {
+		u->profile->unknown_frames++;
+		return u->unknown_location;
+	}
+	return loc;
+}
+
+struct frame_walk {
+	uint64_t *pcs;
+	int nr;
+};
+
+static int collect_frame(Dwfl_Frame *state, void *arg)
+{
+	struct frame_walk *w = arg;
+	Dwarf_Addr pc;
+
+	if (!dwfl_frame_pc(state, &pc, NULL))
+		return DWARF_CB_ABORT;
+	w->pcs[w->nr++] = pc;
+	return w->nr < MT_MAX_FRAMES ? DWARF_CB_OK : DWARF_CB_ABORT;
+}
+
+/* DWARF unwinding from the registers and the stack copy: how many frames. */
+static int unwind_dwarf(struct unwind_process *up, const struct mt_sample_event *e, uint64_t *pcs)
+{
+	struct frame_walk w = { .pcs = pcs };
+
+	if (!up->attached || !(e->flags & MT_SAMPLE_HAS_COPY))
+		return 0;
+	up->sample = e;
+	/* ends with an error at the first frame it cannot unwind: the frames so far stand */
+	dwfl_getthread_frames(up->dwfl, e->tid, collect_frame, &w);
+	up->sample = NULL;
+	return w.nr;
+}
+
+/* Continue a DWARF stack with the frame-pointer chain after the last address both hold. */
+static int splice_fp(uint64_t *pcs, int nr, const struct mt_sample_event *e)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->nr_ips; i++) {
+		if (e->ips[i] != pcs[nr - 1])
+			continue;
+		for (i++; i < e->nr_ips && nr < MT_MAX_FRAMES; i++)
+			pcs[nr++] = e->ips[i];
+		break;
+	}
+	return nr;
+}
+
+int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uint32_t *locs)
+{
+	struct unwind_process key = { .pid = e->hdr.pid }, *up;
+	uint64_t pcs[MT_MAX_FRAMES];
+	void *node;
+	long loc;
+	int nr, i;
+
+	opening_pid = e->hdr.pid;
+	node = tfind(&key, &u->processes, cmp_pid);
+	up = node ? *(struct unwind_process **)node : new_process(u, e->hdr.pid);
+	if (!up)
+		return -ENOMEM;
+
+	nr = unwind_dwarf(up, e, pcs);
+	if (nr > 1 && (e->flags & MT_SAMPLE_HAS_FP))
+		nr = splice_fp(pcs, nr, e);
+	if (nr > 1 || !(e->flags & MT_SAMPLE_HAS_FP)) {
+		u->profile->dwarf_stacks++;
+	} else {
+		nr = e->nr_ips < MT_MAX_FRAMES ? e->nr_ips : MT_MAX_FRAMES;
+		memcpy(pcs, e->ips, nr * sizeof(*pcs));
+		u->profile->fp_stacks++;
+	}
+	if (!nr) {
+		locs[0] = u->unknown_location;
+		u->profile->unknown_frames++;
+		return 1;
+	}
+	for (i = 0; i < nr; i++) {
+		loc = location_of(u, up, pcs[i], i > 0);
+		if (loc < 0)
+			return loc;
+		locs[i] = loc;
+	}
+	return nr;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * unwind.h - from a sample's registers, stack copy and frame-pointer
+ * addresses to symbolized locations in the profile, with elfutils' libdwfl:
+ * DWARF unwinding from .eh_frame/.debug_frame, symbols and inlined frames
+ * from the ELF and its debuginfo (build-id lookup), JIT code from
+ * /tmp/perf-PID.map. A process's mappings are read when its first sample
+ * arrives (the BPF side wakes memtrace for it), so frames of processes that
+ * exit early still resolve.
+ */
+#ifndef MEMTRACE_UNWIND_H
+#define MEMTRACE_UNWIND_H
+
+#include <stdint.h>
+
+#include "memtrace.h"
+#include "profile.h"
+
+struct mt_unwinder;
+
+struct mt_unwinder *unwinder_new(struct mt_profile *profile);
+void unwinder_free(struct mt_unwinder *u);
+
+/*
+ * The locations of e's stack, innermost first, into locs (room for
+ * MT_MAX_FRAMES); returns how many (at least 1), or -ENOMEM.
+ */
+int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uint32_t *locs);
+
+/* The process exited or exec'd: its mappings are no longer what they were. */
+void unwinder_forget(struct mt_unwinder *u, uint32_t pid);
+
+#endif /* MEMTRACE_UNWIND_H */
