@@ -15,7 +15,7 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct mm_struct *mm = child->mm;
-	__u32 flags = 0;
+	__u32 flags = MT_PROC_LAYOUT_KNOWN; /* a copy of its parent's mappings */
 
 	if (child->pid != child->tgid) /* a new thread, not a process */
 		return 0;
@@ -26,7 +26,7 @@ int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_stru
 		 * vfork/CLONE_VM: the child borrows its parent's mm until it execs;
 		 * counting it for both would double the group's sum.
 		 */
-		flags = MT_PROC_AWAIT_EXEC;
+		flags |= MT_PROC_AWAIT_EXEC;
 		mm = NULL;
 	}
 	/* fork copied the parent's page tables: that is the child's RSS now */
@@ -55,7 +55,7 @@ int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	}
 	/* from now on the entry accounts the new image's mm */
 	e->proc.mm = (__u64)mm;
-	e->proc.flags &= ~(MT_PROC_AWAIT_EXEC | MT_PROC_ADOPT_MM);
+	e->proc.flags &= ~(MT_PROC_AWAIT_EXEC | MT_PROC_ADOPT_MM | MT_PROC_LAYOUT_KNOWN);
 	bpf_probe_read_kernel_str(e->proc.comm, sizeof(e->proc.comm), task->comm);
 	proc_update_from_mm(e, mm);
 	emit_proc_event(MT_EV_EXEC, task, e->proc.ppid, e->proc.start_ns, now);

@@ -54,7 +54,9 @@ struct mt_rss_track {
 #define MT_PROC_EXITED (1u << 2)     /* exit seen; entry left only because its event was lost */
 #define MT_PROC_ATTACHED (1u << 3)   /* was running before tracing started (-p) */
 #define MT_PROC_OOM_KILLED (1u << 4) /* chosen by the OOM killer */
-#define MT_PROC_SAMPLED (1u << 5)    /* its image has sent a stack sample */
+/* userspace has this image's mappings, or its parent's (a forked copy): samples need not wake it */
+#define MT_PROC_LAYOUT_KNOWN (1u << 5)
+#define MT_PROC_SAMPLED (1u << 6) /* this image has sent a growth sample: its unmaps matter */
 
 /* Everything known about one traced process. */
 struct mt_proc {

@@ -37,17 +37,16 @@ static __always_inline int drops_pages(long advice)
 }
 
 /*
- * With stacks: tell userspace which sampled pages are gone (so that "in use
- * at the peak" forgets them), and record every mapping of at least
- * --big-bytes with its stack. The arguments are still in the saved user
+ * With stacks, the pages that left a process that has samples, so that "in
+ * use at the peak" forgets them. The arguments are still in the saved user
  * registers at exit (only ax holds the result).
  */
-static __always_inline void track_ranges(void *ctx, struct mt_proc_entry *e, struct pt_regs *regs,
-					 long nr, long ret, __s64 change)
+static __always_inline void send_unmaps(struct mt_proc_entry *e, struct pt_regs *regs, long nr,
+					long ret, __s64 change)
 {
 	__u32 tgid = e->proc.tgid;
 
-	if (ret < 0 && ret > -4096) /* failed: nothing moved */
+	if (!(e->proc.flags & MT_PROC_SAMPLED))
 		return;
 	switch (nr) {
 	case MT_NR_MUNMAP:
@@ -56,7 +55,7 @@ static __always_inline void track_ranges(void *ctx, struct mt_proc_entry *e, str
 	case MT_NR_MADVISE:
 		if (drops_pages(regs->dx))
 			emit_unmap(tgid, regs->di, regs->si, 0, 0);
-		return;
+		break;
 	case MT_NR_BRK: /* ret is the new break: a shrink freed what lies above it */
 		if (change < 0)
 			emit_unmap(tgid, (ret + MT_USER_PAGE - 1) & ~(MT_USER_PAGE - 1), -change, 0, 0);
@@ -65,7 +64,14 @@ static __always_inline void track_ranges(void *ctx, struct mt_proc_entry *e, str
 		emit_unmap(tgid, regs->di, regs->si, ret, regs->dx);
 		break;
 	}
-	if (change < (__s64)cfg_big_bytes || !cfg_big_bytes)
+}
+
+/* Every mapping of at least --big-bytes, with its stack. */
+static __always_inline void record_big_mapping(void *ctx, struct mt_proc_entry *e,
+					       struct pt_regs *regs, long nr, long ret,
+					       __s64 change)
+{
+	if (!cfg_big_bytes || change < (__s64)cfg_big_bytes)
 		return;
 	if (nr == MT_NR_MMAP)
 		emit_sample(ctx, e, regs, MT_SAMPLE_MMAP, ret, change);
@@ -102,7 +108,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		__sync_fetch_and_add(&e->proc.mapped_bytes, change);
 	else if (change < 0)
 		__sync_fetch_and_add(&e->proc.unmapped_bytes, -change);
-	if (cfg_stacks)
-		track_ranges(ctx, e, regs, nr, ret, change);
+	if (cfg_stacks && (ret >= 0 || ret <= -4096)) { /* not a failed call */
+		send_unmaps(e, regs, nr, ret, change);
+		record_big_mapping(ctx, e, regs, nr, ret, change);
+	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -394,6 +395,7 @@ static int collect_final_state(struct run *run)
 	struct mt_report *r = run->report;
 	struct mt_proc_status st;
 	struct mt_process *p;
+	struct rusage usage;
 	int err;
 
 	err = mt_tracer__poll(run->tracer, 0);
@@ -416,6 +418,11 @@ static int collect_final_state(struct run *run)
 	}
 	mt_tracer__read_stats(run->tracer, &r->stats);
 	refresh_faults(r);
+	if (getrusage(RUSAGE_SELF, &usage) == 0) { /* memtrace's own cost, without CMD's */
+		r->self_user_ns = usage.ru_utime.tv_sec * MT_NS_PER_SEC + usage.ru_utime.tv_usec * 1000;
+		r->self_sys_ns = usage.ru_stime.tv_sec * MT_NS_PER_SEC + usage.ru_stime.tv_usec * 1000;
+		r->self_max_rss = usage.ru_maxrss * 1024ull;
+	}
 	/* the cross-check for processes that outlive the trace: the kernel's VmHWM now */
 	for (size_t i = 0; i < r->nr_procs; i++) {
 		p = r->procs[i];

@@ -228,7 +228,7 @@ static json_object *stacks_json(const struct mt_report *r)
 static json_object *report_json(const struct mt_report *r)
 {
 	const struct mt_group *g = &r->group;
-	json_object *o = json_object_new_object(), *arr, *drops;
+	json_object *o = json_object_new_object(), *arr, *drops, *self;
 	size_t i;
 
 	add(o, "schema", json_object_new_string("memtrace.report/1"));
@@ -259,6 +259,11 @@ static json_object *report_json(const struct mt_report *r)
 	add(o, "drops", drops);
 	/* --exact: changes whose exact value was missing, so the folded one was used */
 	add(o, "exact_fallbacks", u64(r->stats.exact_misses));
+	self = json_object_new_object(); /* what tracing cost memtrace itself */
+	add(self, "cpu_user_s", json_object_new_double(r->self_user_ns / 1e9));
+	add(self, "cpu_sys_s", json_object_new_double(r->self_sys_ns / 1e9));
+	add(self, "max_rss_bytes", u64(r->self_max_rss));
+	add(o, "memtrace", self);
 	add(o, "peak_rss_bytes", u64(g->rss.peak));
 	add(o, "peak_time_s", seconds(r, g->rss.peak_ns));
 	add(o, "peak_anon_bytes", u64(g->peak_counters[MT_ANON]));

@@ -61,6 +61,9 @@ static void print_totals(const struct mt_report *r, FILE *f)
 			(unsigned long long)r->stats.ringbuf_drops,
 			(unsigned long long)report_untracked(r));
 	fputc('\n', f);
+	fprintf(f, "memtrace   %.3f s CPU, %s RSS (its own cost)\n",
+		(r->self_user_ns + r->self_sys_ns) / 1e9,
+		mt_format_bytes(r->self_max_rss, end, sizeof(end)));
 	if (r->stats.exact_misses)
 		fprintf(f, "exact fallbacks %llu (counter changes taken as folded, not exact)\n",
 			(unsigned long long)r->stats.exact_misses);

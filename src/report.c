@@ -117,6 +117,9 @@ int report_on_new(struct mt_report *r, const struct mt_proc_event *e)
 			known->cmdline = strdup(parent->cmdline);
 		return 0;
 	}
+	if (r->unwinder && e->hdr.type == MT_EV_FORK &&
+	    unwinder_on_fork(r->unwinder, e->hdr.pid, e->ppid))
+		return -ENOMEM;
 
 	k.tgid = e->hdr.pid;
 	k.ppid = e->ppid;

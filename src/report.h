@@ -82,6 +82,9 @@ struct mt_report {
 	bool has_exit_code;
 	int exit_code; /* CMD's, shell style: 128+N for a signal */
 
+	uint64_t self_user_ns, self_sys_ns; /* memtrace's own CPU time (not CMD's) */
+	uint64_t self_max_rss;		    /* and its largest RSS */
+
 	struct mt_profile *profile; /* which code grew memory; NULL without stacks */
 	struct mt_unwinder *unwinder;
 };

@@ -39,8 +39,13 @@ struct jit_symbol {
 	char *name;
 };
 
-struct unwind_process {
-	uint32_t pid;
+/*
+ * The address space of an image: a process from exec on, shared with the
+ * children it forks until they exec (their mappings are a copy of it).
+ */
+struct unwind_image {
+	int refs;	  /* processes using it */
+	uint32_t pid;	  /* whose /proc/PID/maps it was read from */
 	Dwfl *dwfl;	  /* NULL: its mappings could not be read */
 	bool attached;	  /* dwfl_attach_state done */
 	unsigned rereads; /* of /proc/PID/maps, after the first */
@@ -49,6 +54,12 @@ struct unwind_process {
 	size_t nr_jit;
 	off_t jit_size; /* size of the perf map when read */
 	long jit_module;
+};
+
+struct unwind_process {
+	uint32_t pid;
+	uint32_t parent; /* forked from, not exec'd since: same mappings; 0 if not */
+	struct unwind_image *image;
 };
 
 struct mt_unwinder {
@@ -107,7 +118,7 @@ static bool get_thread(Dwfl *dwfl, pid_t tid, void *dwfl_arg, void **thread_argp
 /* Only the copied stack is readable: an unwind that needs more stops there. */
 static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *dwfl_arg)
 {
-	const struct mt_sample_event *e = ((struct unwind_process *)dwfl_arg)->sample;
+	const struct mt_sample_event *e = ((struct unwind_image *)dwfl_arg)->sample;
 	uint64_t sp = e->regs[MT_REG_SP];
 
 	(void)dwfl;
@@ -119,7 +130,7 @@ static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *d
 
 static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
-	const struct mt_sample_event *e = ((struct unwind_process *)thread_arg)->sample;
+	const struct mt_sample_event *e = ((struct unwind_image *)thread_arg)->sample;
 
 	return dwfl_thread_state_registers(thread, 0, MT_NR_REGS, (const Dwarf_Word *)e->regs);
 }
@@ -139,62 +150,133 @@ static int cmp_pid(const void *a, const void *b)
 }
 
 /* (Re)read the process's mappings into its Dwfl: 0, or -1 if it is gone. */
-static int report_maps(struct unwind_process *up, bool add)
+static int report_maps(struct unwind_image *img, bool add)
 {
 	int err;
 
 	if (add)
-		dwfl_report_begin_add(up->dwfl);
+		dwfl_report_begin_add(img->dwfl);
 	else
-		dwfl_report_begin(up->dwfl);
-	err = dwfl_linux_proc_report(up->dwfl, up->pid);
-	dwfl_report_end(up->dwfl, NULL, NULL);
+		dwfl_report_begin(img->dwfl);
+	err = dwfl_linux_proc_report(img->dwfl, img->pid);
+	dwfl_report_end(img->dwfl, NULL, NULL);
 	return err ? -1 : 0;
 }
 
-static struct unwind_process *new_process(struct mt_unwinder *u, uint32_t pid)
+/* The image of pid's mappings now; its dwfl is NULL if they cannot be read. */
+static struct unwind_image *new_image(uint32_t pid)
 {
-	struct unwind_process *up = calloc(1, sizeof(*up));
+	struct unwind_image *img = calloc(1, sizeof(*img));
 
-	if (!up)
+	if (!img)
 		return NULL;
-	up->pid = pid;
-	up->jit_module = -1;
-	up->dwfl = dwfl_begin(&dwfl_callbacks);
-	if (up->dwfl && report_maps(up, false)) {
-		dwfl_end(up->dwfl);
-		up->dwfl = NULL;
+	img->refs = 1;
+	img->pid = pid;
+	img->jit_module = -1;
+	opening_pid = pid;
+	img->dwfl = dwfl_begin(&dwfl_callbacks);
+	if (img->dwfl && report_maps(img, false)) {
+		dwfl_end(img->dwfl);
+		img->dwfl = NULL;
 	}
-	if (up->dwfl)
-		up->attached = dwfl_attach_state(up->dwfl, NULL, pid, &thread_callbacks, up);
-	if (!tsearch(up, &u->processes, cmp_pid)) {
-		if (up->dwfl)
-			dwfl_end(up->dwfl);
-		free(up);
-		return NULL;
-	}
-	return up;
+	if (img->dwfl)
+		img->attached = dwfl_attach_state(img->dwfl, NULL, pid, &thread_callbacks, img);
+	return img;
 }
 
-static void free_jit(struct unwind_process *up)
+static void free_jit(struct unwind_image *img)
 {
 	size_t i;
 
-	for (i = 0; i < up->nr_jit; i++)
-		free(up->jit[i].name);
-	free(up->jit);
-	up->jit = NULL;
-	up->nr_jit = 0;
+	for (i = 0; i < img->nr_jit; i++)
+		free(img->jit[i].name);
+	free(img->jit);
+	img->jit = NULL;
+	img->nr_jit = 0;
+}
+
+static struct unwind_image *image_ref(struct unwind_image *img)
+{
+	img->refs++;
+	return img;
+}
+
+static void image_unref(struct unwind_image *img)
+{
+	if (!img || --img->refs > 0)
+		return;
+	if (img->dwfl)
+		dwfl_end(img->dwfl);
+	free_jit(img);
+	free(img);
 }
 
 static void free_process(void *node)
 {
-	struct unwind_process *up = node;
+	struct unwind_process *proc = node;
 
-	if (up->dwfl)
-		dwfl_end(up->dwfl);
-	free_jit(up);
-	free(up);
+	image_unref(proc->image);
+	free(proc);
+}
+
+static struct unwind_process *find_process(struct mt_unwinder *u, uint32_t pid, bool create)
+{
+	struct unwind_process key = { .pid = pid }, *proc;
+	void *node = tfind(&key, &u->processes, cmp_pid);
+
+	if (node || !create)
+		return node ? *(struct unwind_process **)node : NULL;
+	proc = calloc(1, sizeof(*proc));
+	if (!proc)
+		return NULL;
+	proc->pid = pid;
+	if (!tsearch(proc, &u->processes, cmp_pid)) {
+		free(proc);
+		return NULL;
+	}
+	return proc;
+}
+
+int unwinder_on_fork(struct mt_unwinder *u, uint32_t child, uint32_t parent)
+{
+	struct unwind_process *proc;
+
+	if (!find_process(u, parent, true))
+		return -ENOMEM;
+	unwinder_forget(u, child); /* a reused pid */
+	proc = find_process(u, child, true);
+	if (!proc)
+		return -ENOMEM;
+	proc->parent = parent;
+	return 0;
+}
+
+/*
+ * A process's image: its own, its parent's if it was forked and has not
+ * exec'd (read once for all the children of a forking server), or read now
+ * from /proc (from the parent's maps if the child is already gone: they are
+ * the same). The first child's image serves the parent and its siblings too.
+ */
+static struct unwind_image *image_of(struct mt_unwinder *u, uint32_t pid)
+{
+	struct unwind_process *proc = find_process(u, pid, true), *parent;
+	struct unwind_image *img;
+
+	if (!proc)
+		return NULL;
+	if (proc->image)
+		return proc->image;
+	parent = proc->parent ? find_process(u, proc->parent, false) : NULL;
+	if (parent && parent->image)
+		return proc->image = image_ref(parent->image);
+	img = new_image(pid);
+	if (img && !img->dwfl && parent) {
+		image_unref(img);
+		img = new_image(parent->pid);
+	}
+	if (img && parent)
+		parent->image = image_ref(img);
+	return proc->image = img;
 }
 
 struct mt_unwinder *unwinder_new(struct mt_profile *profile)
@@ -229,14 +311,12 @@ void unwinder_free(struct mt_unwinder *u)
 
 void unwinder_forget(struct mt_unwinder *u, uint32_t pid)
 {
-	struct unwind_process key = { .pid = pid }, *up;
-	void *node = tfind(&key, &u->processes, cmp_pid);
+	struct unwind_process *proc = find_process(u, pid, false);
 
-	if (!node)
+	if (!proc)
 		return;
-	up = *(struct unwind_process **)node;
-	tdelete(up, &u->processes, cmp_pid);
-	free_process(up);
+	tdelete(proc, &u->processes, cmp_pid);
+	free_process(proc);
 }
 
 static int cmp_jit(const void *a, const void *b)
@@ -247,7 +327,7 @@ static int cmp_jit(const void *a, const void *b)
 }
 
 /* Read /tmp/perf-PID.map again if it grew (JIT runtimes append to it). */
-static void load_perf_map(struct unwind_process *up)
+static void load_perf_map(struct unwind_image *img)
 {
 	struct jit_symbol *grown, sym;
 	char path[64], *line = NULL;
@@ -256,78 +336,78 @@ static void load_perf_map(struct unwind_process *up)
 	int name_at;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/tmp/perf-%u.map", up->pid);
-	if (stat(path, &st) || st.st_size == up->jit_size)
+	snprintf(path, sizeof(path), "/tmp/perf-%u.map", img->pid);
+	if (stat(path, &st) || st.st_size == img->jit_size)
 		return;
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	free_jit(up);
-	up->jit_size = st.st_size;
+	free_jit(img);
+	img->jit_size = st.st_size;
 	while (getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = '\0';
 		if (sscanf(line, "%" SCNx64 " %" SCNx64 " %n", &sym.start, &sym.size, &name_at) != 2 ||
 		    !line[name_at])
 			continue;
-		if (up->nr_jit == alloc) {
+		if (img->nr_jit == alloc) {
 			alloc = alloc ? alloc * 2 : 256;
-			grown = realloc(up->jit, alloc * sizeof(*grown));
+			grown = realloc(img->jit, alloc * sizeof(*grown));
 			if (!grown)
 				break;
-			up->jit = grown;
+			img->jit = grown;
 		}
 		sym.name = strdup(line + name_at);
 		if (!sym.name)
 			break;
-		up->jit[up->nr_jit++] = sym;
+		img->jit[img->nr_jit++] = sym;
 	}
 	free(line);
 	fclose(f);
-	qsort(up->jit, up->nr_jit, sizeof(*up->jit), cmp_jit);
+	qsort(img->jit, img->nr_jit, sizeof(*img->jit), cmp_jit);
 }
 
-static const struct jit_symbol *find_jit(struct unwind_process *up, uint64_t pc)
+static const struct jit_symbol *find_jit(struct unwind_image *img, uint64_t pc)
 {
 	size_t lo = 0, hi;
 
-	load_perf_map(up);
-	hi = up->nr_jit;
+	load_perf_map(img);
+	hi = img->nr_jit;
 	while (lo < hi) { /* the last symbol starting at or before pc */
 		size_t mid = (lo + hi) / 2;
 
-		if (up->jit[mid].start <= pc)
+		if (img->jit[mid].start <= pc)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (!lo || pc - up->jit[lo - 1].start >= up->jit[lo - 1].size)
+	if (!lo || pc - img->jit[lo - 1].start >= img->jit[lo - 1].size)
 		return NULL;
-	return &up->jit[lo - 1];
+	return &img->jit[lo - 1];
 }
 
-static long jit_location(struct mt_unwinder *u, struct unwind_process *up, uint64_t pc)
+static long jit_location(struct mt_unwinder *u, struct unwind_image *img, uint64_t pc)
 {
-	const struct jit_symbol *sym = find_jit(up, pc);
+	const struct jit_symbol *sym = find_jit(img, pc);
 	struct mt_line line = { 0 };
 	char path[64];
 	long loc, function;
 
 	if (!sym)
 		return -1;
-	if (up->jit_module < 0) {
-		snprintf(path, sizeof(path), "/tmp/perf-%u.map", up->pid);
-		up->jit_module = profile_module(u->profile, path, "");
-		if (up->jit_module < 0)
-			return up->jit_module;
+	if (img->jit_module < 0) {
+		snprintf(path, sizeof(path), "/tmp/perf-%u.map", img->pid);
+		img->jit_module = profile_module(u->profile, path, "");
+		if (img->jit_module < 0)
+			return img->jit_module;
 	}
-	loc = profile_find_location(u->profile, up->jit_module, sym->start);
+	loc = profile_find_location(u->profile, img->jit_module, sym->start);
 	if (loc >= 0)
 		return loc;
 	function = profile_function(u->profile, sym->name, "");
 	if (function < 0)
 		return function;
 	line.function = function;
-	return profile_add_location(u->profile, up->jit_module, sym->start, &line, 1);
+	return profile_add_location(u->profile, img->jit_module, sym->start, &line, 1);
 }
 
 static const char *die_name(Dwarf_Die *die)
@@ -475,24 +555,24 @@ static long elf_location(struct mt_profile *p, Dwfl_Module *mod, Dwarf_Addr pc)
 	return profile_add_location(p, module, pc - start, lines, nr);
 }
 
-/* The location of one address; return addresses are looked up at the call (pc - 1). */
-static long location_of(struct mt_unwinder *u, struct unwind_process *up, uint64_t pc,
+/* The location of one address; return addresses are looked img at the call (pc - 1). */
+static long location_of(struct mt_unwinder *u, struct unwind_image *img, uint64_t pc,
 			bool return_address)
 {
 	Dwarf_Addr lookup = return_address ? pc - 1 : pc;
-	Dwfl_Module *mod = up->dwfl ? dwfl_addrmodule(up->dwfl, lookup) : NULL;
+	Dwfl_Module *mod = img->dwfl ? dwfl_addrmodule(img->dwfl, lookup) : NULL;
 	long loc;
 
 	u->profile->frames++;
 	if (!mod) {
-		loc = jit_location(u, up, lookup);
+		loc = jit_location(u, img, lookup);
 		if (loc != -1)
 			return loc;
 		/* a library loaded after the maps were read */
-		if (up->dwfl && up->rereads < MT_MAPS_REREADS) {
-			up->rereads++;
-			if (report_maps(up, true) == 0)
-				mod = dwfl_addrmodule(up->dwfl, lookup);
+		if (img->dwfl && img->rereads < MT_MAPS_REREADS) {
+			img->rereads++;
+			if (report_maps(img, true) == 0)
+				mod = dwfl_addrmodule(img->dwfl, lookup);
 		}
 	}
 	loc = mod ? elf_location(u->profile, mod, lookup) : -1;
@@ -520,16 +600,16 @@ static int collect_frame(Dwfl_Frame *state, void *arg)
 }
 
 /* DWARF unwinding from the registers and the stack copy: how many frames. */
-static int unwind_dwarf(struct unwind_process *up, const struct mt_sample_event *e, uint64_t *pcs)
+static int unwind_dwarf(struct unwind_image *img, const struct mt_sample_event *e, uint64_t *pcs)
 {
 	struct frame_walk w = { .pcs = pcs };
 
-	if (!up->attached || !(e->flags & MT_SAMPLE_HAS_COPY))
+	if (!img->attached || !(e->flags & MT_SAMPLE_HAS_COPY))
 		return 0;
-	up->sample = e;
+	img->sample = e;
 	/* ends with an error at the first frame it cannot unwind: the frames so far stand */
-	dwfl_getthread_frames(up->dwfl, e->tid, collect_frame, &w);
-	up->sample = NULL;
+	dwfl_getthread_frames(img->dwfl, e->tid, collect_frame, &w);
+	img->sample = NULL;
 	return w.nr;
 }
 
@@ -550,19 +630,16 @@ static int splice_fp(uint64_t *pcs, int nr, const struct mt_sample_event *e)
 
 int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uint32_t *locs)
 {
-	struct unwind_process key = { .pid = e->hdr.pid }, *up;
+	struct unwind_image *img = image_of(u, e->hdr.pid);
 	uint64_t pcs[MT_MAX_FRAMES];
-	void *node;
 	long loc;
 	int nr, i;
 
-	opening_pid = e->hdr.pid;
-	node = tfind(&key, &u->processes, cmp_pid);
-	up = node ? *(struct unwind_process **)node : new_process(u, e->hdr.pid);
-	if (!up)
+	if (!img)
 		return -ENOMEM;
+	opening_pid = img->pid;
 
-	nr = unwind_dwarf(up, e, pcs);
+	nr = unwind_dwarf(img, e, pcs);
 	if (nr > 1 && (e->flags & MT_SAMPLE_HAS_FP))
 		nr = splice_fp(pcs, nr, e);
 	if (nr > 1 || !(e->flags & MT_SAMPLE_HAS_FP)) {
@@ -578,7 +655,7 @@ int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uin
 		return 1;
 	}
 	for (i = 0; i < nr; i++) {
-		loc = location_of(u, up, pcs[i], i > 0);
+		loc = location_of(u, img, pcs[i], i > 0);
 		if (loc < 0)
 			return loc;
 		locs[i] = loc;

@@ -27,6 +27,9 @@ void unwinder_free(struct mt_unwinder *u);
  */
 int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uint32_t *locs);
 
+/* child was forked from parent: until it execs, it has its parent's mappings. 0 or -ENOMEM. */
+int unwinder_on_fork(struct mt_unwinder *u, uint32_t child, uint32_t parent);
+
 /* The process exited or exec'd: its mappings are no longer what they were. */
 void unwinder_forget(struct mt_unwinder *u, uint32_t pid);
 

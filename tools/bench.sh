@@ -1,14 +1,19 @@
 #!/bin/bash
 # bench.sh - memtrace's benchmark: what tracing costs and what sampling misses.
 #
-# Overhead: each workload runs untraced and under `memtrace -- ...`, as
+# Overhead: each workload runs untraced and under `memtrace -- ...` (growth
+# stacks sampled at the default rate) or `memtrace --no-stacks -- ...`, as
 # interleaved pairs (the order inside each pair alternates), ROUNDS pairs; the
 # table gives the medians and the median of the per-pair ratios. Workloads
 # time themselves (elapsed_ns), so memtrace's own start-up (loading BPF) is
 # not counted against the workload; the build is timed by a shell around it.
 #
-# Compared with: memtrace -a (system-wide), --exact, and the usual way to see
-# allocations, a bpftrace uprobe on libc's malloc, on a malloc-heavy loop.
+# Compared with: memtrace -a (system-wide), --exact, the usual way to see
+# allocations (a bpftrace uprobe on libc's malloc) and the usual way to see
+# RSS (a poller reading /proc/PID/status every 100 ms).
+#
+# Stacks: for each workload, the last `memtrace --` run's samples, samples
+# per second of the run, and memtrace's own CPU time and RSS (its JSON).
 #
 # Accuracy: the spike workload under memtrace and under a poller that reads
 # /proc/PID/status VmRSS every 100 ms (the usual sampling approach), against
@@ -35,7 +40,7 @@ elapsed_of() { sed -n 's/^elapsed_ns=//p' | tail -n 1; }
 # the traced command.
 SNAPSHOT=$OUT/build-src
 rm -rf "$SNAPSHOT" && mkdir -p "$SNAPSHOT"
-cp -r "$ROOT/src" "$ROOT/bpf" "$ROOT/.output/memtrace.skel.h" "$SNAPSHOT/"
+cp -r "$ROOT/src" "$ROOT/bpf" "$ROOT/.output/memtrace.skel.h" "$ROOT/.output/src/profile.pb-c.h" "$SNAPSHOT/"
 BUILD_CMD="cd $SNAPSHOT && s=\$(date +%s%N) && for i in 1 2 3; do for f in src/*.c; do gcc -O2 -std=gnu11 -D_GNU_SOURCE -I. -Ibpf -Isrc -c \$f -o /dev/null || exit 1; done; done && echo elapsed_ns=\$((\$(date +%s%N) - s))"
 
 # the workloads, by name
@@ -71,12 +76,26 @@ with_background_tracer() { # tracer name
 	wait "$pid" 2> /dev/null || true
 }
 
+# The workload with the 100 ms VmRSS poller on it (the poller's output is discarded).
+with_poller() { # name
+	local out=$OUT/poller.out pid
+	if [ "$1" = build ]; then sh -c "$BUILD_CMD" > "$out" & else $(workload "$1") > "$out" & fi
+	pid=$!
+	poll_vmrss "$pid" > /dev/null
+	wait "$pid"
+	cat "$out"
+}
+
 run_traced() { # tracer name
 	case $1 in
 	all | malloc-uprobe) with_background_tracer "$1" "$2" ;;
+	poller) with_poller "$2" ;;
 	*)
-		local opts=() # "--" or "--exact"
-		[ "$1" = exact ] && opts=(--exact)
+		local opts=(--json "$OUT/$2-$1.json")
+		case $1 in
+		exact) opts+=(--no-stacks --exact) ;;
+		nostacks) opts+=(--no-stacks) ;;
+		esac
 		if [ "$2" = build ]; then "$MT" -q "${opts[@]}" -- sh -c "$BUILD_CMD"
 		else "$MT" -q "${opts[@]}" -- $(workload "$2"); fi
 		;;
@@ -109,8 +128,10 @@ overhead() { # tracer name label rounds
 
 tracer_label() {
 	case $1 in
-	command) echo "memtrace -- CMD" ;;
-	exact) echo "memtrace --exact -- CMD" ;;
+	command) echo "memtrace -- CMD (stacks)" ;;
+	nostacks) echo "memtrace --no-stacks -- CMD" ;;
+	exact) echo "memtrace --no-stacks --exact -- CMD" ;;
+	poller) echo "VmRSS poller, 100 ms" ;;
 	all) echo "memtrace -a" ;;
 	malloc-uprobe) echo "bpftrace uprobe on malloc" ;;
 	esac
@@ -153,17 +174,27 @@ echo "memtrace benchmark: $(uname -r), $(nproc) CPUs, $ROUNDS interleaved pairs"
 echo
 echo "| workload | traced by | pairs | untraced (median) | traced (median) | ratio (median of pairs) |"
 echo "|---|---|---|---|---|---|"
-overhead command fresh "page faults, first touch 4 x 512 MiB" "$ROUNDS"
-overhead all fresh "page faults, first touch 4 x 512 MiB" "$ROUNDS"
-overhead exact fresh "page faults, first touch 4 x 512 MiB" "$ROUNDS"
-overhead command faults "page faults, re-faulting 64 MiB x 64" "$ROUNDS"
-overhead exact faults "page faults, re-faulting 64 MiB x 64" "$ROUNDS"
-overhead command forks "fork + exit loop (2000 x 1 MiB)" "$ROUNDS"
-overhead all forks "fork + exit loop (2000 x 1 MiB)" "$ROUNDS"
-overhead command malloc "malloc + free loop (5M, small blocks)" "$ROUNDS"
-overhead malloc-uprobe malloc "malloc + free loop (5M, small blocks)" "$ROUNDS"
-overhead command build "real build (gcc -O2, src/*.c x 3)" $(((ROUNDS + 2) / 3))
-overhead all build "real build (gcc -O2, src/*.c x 3)" $(((ROUNDS + 2) / 3))
+FRESH="page faults, first touch 4 x 512 MiB"
+REFAULT="page faults, re-faulting 64 MiB x 64"
+FORKS="fork + exit loop (2000 x 1 MiB)"
+MALLOC="malloc + free loop (5M, small blocks)"
+BUILD="real build (gcc -O2, src/*.c x 3)"
+BUILD_ROUNDS=$(((ROUNDS + 2) / 3))
+for tracer in command nostacks all exact poller; do overhead $tracer fresh "$FRESH" "$ROUNDS"; done
+for tracer in command nostacks exact; do overhead $tracer faults "$REFAULT" "$ROUNDS"; done
+for tracer in command nostacks all poller; do overhead $tracer forks "$FORKS" "$ROUNDS"; done
+for tracer in command nostacks malloc-uprobe; do overhead $tracer malloc "$MALLOC" "$ROUNDS"; done
+for tracer in command nostacks all poller; do overhead $tracer build "$BUILD" "$BUILD_ROUNDS"; done
+echo
+echo "Growth stacks at the default rate (the last memtrace -- run of each workload; memtrace's own"
+echo "CPU and RSS include loading the BPF programs, ~0.1 s):"
+echo
+echo "| workload | samples | samples/s | sampled growth | memtrace CPU (user + sys) | memtrace RSS |"
+echo "|---|---|---|---|---|---|"
+for name in fresh faults forks malloc build; do
+	jq -r --arg name "$name" '"| \($name) | \(.stacks.samples) | \(.stacks.samples / .duration_s | floor) | \(.stacks.sampled_bytes / 1048576 | floor) MiB | \(.memtrace.cpu_user_s + .memtrace.cpu_sys_s | . * 1000 | round / 1000) s | \(.memtrace.max_rss_bytes / 1048576 | floor) MiB |"' \
+		"$OUT/$name-command.json"
+done
 echo
 echo "Spike of 64 MiB held 20 ms ($ROUNDS runs): reported peak within 1% of the kernel's VmHWM"
 echo

@@ -97,7 +97,9 @@ test_unwind_dwarf_only() {
 }
 
 # 300 MiB grown and freed in phase A, then a 200 MiB peak in phase B: at the
-# peak only phase B holds memory; over the run both grew.
+# peak only phase B holds memory; over the run both grew. (Phase A's memset
+# may be the first to touch a page of libc's data, which stays: a sample or
+# two of phase A at the peak is right, so "none" means under 1%.)
 test_at_peak_sites_are_the_peak_phase() {
 	require_bpf
 	"$MEMTRACE" $SAMPLING --json r.json --folded f.txt --folded-peak fp.txt -- "$WL/sites" phases > out.txt
@@ -106,10 +108,10 @@ test_at_peak_sites_are_the_peak_phase() {
 	b=$(folded_bytes phase_b_hold f.txt)
 	assert_share "overall: phase A" "$a" "$(folded_total f.txt)" 300 500
 	assert_share "overall: phase B" "$b" "$(folded_total f.txt)" 200 500
-	assert_eq "at peak: no phase A" "$(folded_bytes phase_a_churn fp.txt)" 0
 	peak=$(folded_bytes phase_b_hold fp.txt)
+	assert_ge "at peak: (almost) no phase A" $((peak / 100)) "$(folded_bytes phase_a_churn fp.txt)"
 	assert_within "at peak: phase B holds its 200 MiB" "$peak" $((200 * MIB)) 10
-	assert_eq "JSON at peak: no phase A" "$(json_site_bytes peak_sites phase_a_churn r.json)" 0
+	assert_ge "JSON at peak: (almost) no phase A" $((peak / 100)) "$(json_site_bytes peak_sites phase_a_churn r.json)"
 	assert_within "JSON at peak: phase B" "$(json_site_bytes peak_sites phase_b_hold r.json)" $((200 * MIB)) 10
 	assert_ge "JSON overall: phase A" "$(json_site_bytes growth_sites phase_a_churn r.json)" $((250 * MIB))
 	# the snapshot is at the last sample before the peak memtrace reports
