@@ -62,10 +62,24 @@ struct unwind_process {
 	struct unwind_image *image;
 };
 
+/*
+ * The symbols of one module (profile module id), shared by every process
+ * that maps it: its symbol table and DWARF are read once per build id, not
+ * once per process (a build runs hundreds of compilers, each a new image).
+ */
+struct symbol_source {
+	bool tried;
+	Dwfl *dwfl;	 /* NULL: could not be opened; the process's own module is used */
+	Dwfl_Module *mod;
+	Dwarf_Addr bias; /* file address + bias = address in this Dwfl */
+};
+
 struct mt_unwinder {
 	struct mt_profile *profile;
 	void *processes; /* tsearch tree of struct unwind_process by pid */
 	long unknown_location;
+	struct symbol_source *sources; /* by profile module id */
+	size_t nr_sources;
 };
 
 /* The process whose files find_elf opens (libdwfl opens them lazily, inside our calls). */
@@ -93,9 +107,30 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 	return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
 }
 
+/*
+ * A process's own Dwfl only unwinds, from .eh_frame: without separate
+ * debuginfo, or every process would decompress libc's .debug_frame where an
+ * unwind ends (Debian's libc6-dbg). Symbols come from the shared sources.
+ */
+static int no_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+			char **debuginfo_file_name)
+{
+	(void)mod, (void)userdata, (void)modname, (void)base, (void)file_name;
+	(void)debuglink_file, (void)debuglink_crc, (void)debuginfo_file_name;
+	return -1;
+}
+
 static const Dwfl_Callbacks dwfl_callbacks = {
 	.find_elf = find_elf,
+	.find_debuginfo = no_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
 	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
 	.debuginfo_path = &debuginfo_path,
 };
 
@@ -303,9 +338,16 @@ struct mt_unwinder *unwinder_new(struct mt_profile *profile)
 
 void unwinder_free(struct mt_unwinder *u)
 {
+	size_t i;
+
 	if (!u)
 		return;
 	tdestroy(u->processes, free_process);
+	for (i = 0; i < u->nr_sources; i++) {
+		if (u->sources[i].dwfl)
+			dwfl_end(u->sources[i].dwfl);
+	}
+	free(u->sources);
 	free(u);
 }
 
@@ -509,21 +551,28 @@ out:
 	return nr;
 }
 
-/* The profile's module of a Dwfl module, remembered in its userdata slot. */
-static long module_id(struct mt_profile *p, Dwfl_Module *mod, Dwarf_Addr *start, Dwarf_Addr *end)
+/*
+ * The profile's module of a process's Dwfl module (remembered in its
+ * userdata slot), and the load bias that turns its addresses into file
+ * addresses (the same in every process).
+ */
+static long module_id(struct mt_profile *p, Dwfl_Module *mod, Dwarf_Addr *start, Dwarf_Addr *end,
+		      Dwarf_Addr *bias)
 {
 	const unsigned char *bits;
 	const char *name;
-	GElf_Addr vaddr, bias;
+	GElf_Addr vaddr;
 	void **userdata;
 	char hex[2 * 64 + 1] = "";
 	long id;
 	int len, i;
 
 	name = dwfl_module_info(mod, &userdata, start, end, NULL, NULL, NULL, NULL);
+	/* loads the ELF (once per process and module): the bias and build id come from it */
+	if (!dwfl_module_getelf(mod, bias))
+		*bias = *start;
 	if (*userdata)
 		return (long)(intptr_t)*userdata - 1;
-	dwfl_module_getelf(mod, &bias); /* loads the ELF: the build id comes from it */
 	len = dwfl_module_build_id(mod, &bits, &vaddr);
 	for (i = 0; i < len && i < 64; i++)
 		sprintf(hex + 2 * i, "%02x", bits[i]);
@@ -533,29 +582,73 @@ static long module_id(struct mt_profile *p, Dwfl_Module *mod, Dwarf_Addr *start,
 	return id;
 }
 
+/* The module's shared symbols, opened from the file the process maps; NULL if it cannot be. */
+static struct symbol_source *source_of(struct mt_unwinder *u, long module, Dwfl_Module *mod)
+{
+	struct symbol_source *src, *grown;
+	const char *file = NULL;
+	size_t nr;
+
+	if ((size_t)module >= u->nr_sources) {
+		nr = 2 * (module + 1);
+		grown = realloc(u->sources, nr * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		memset(grown + u->nr_sources, 0, (nr - u->nr_sources) * sizeof(*grown));
+		u->sources = grown;
+		u->nr_sources = nr;
+	}
+	src = &u->sources[module];
+	if (src->tried)
+		return src->dwfl ? src : NULL;
+	src->tried = true;
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &file, NULL);
+	if (!file) /* the vDSO: from the process's memory, no file */
+		return NULL;
+	src->dwfl = dwfl_begin(&offline_callbacks);
+	if (!src->dwfl)
+		return NULL;
+	dwfl_report_begin(src->dwfl);
+	src->mod = dwfl_report_offline(src->dwfl, u->profile->modules[module].path, file, -1);
+	dwfl_report_end(src->dwfl, NULL, NULL);
+	if (!src->mod || !dwfl_module_getelf(src->mod, &src->bias)) {
+		dwfl_end(src->dwfl);
+		src->dwfl = NULL;
+		return NULL;
+	}
+	return src;
+}
+
 /* -1: pc is not in the module after all (libdwfl may answer with a neighbour) */
-static long elf_location(struct mt_profile *p, Dwfl_Module *mod, Dwarf_Addr pc)
+static long elf_location(struct mt_unwinder *u, Dwfl_Module *mod, Dwarf_Addr pc)
 {
 	struct mt_line lines[MT_MAX_INLINED];
-	Dwarf_Addr start, end;
+	struct mt_profile *p = u->profile;
+	Dwarf_Addr start, end, bias, addr;
+	struct symbol_source *src;
 	long module, loc;
 	int nr;
 
-	module = module_id(p, mod, &start, &end);
+	module = module_id(p, mod, &start, &end, &bias);
 	if (module < 0)
 		return module;
 	if (pc < start || pc >= end)
 		return -1;
-	loc = profile_find_location(p, module, pc - start);
+	addr = pc - bias; /* the file's own address: the same in every process */
+	loc = profile_find_location(p, module, addr);
 	if (loc >= 0)
 		return loc;
-	nr = symbolize(p, mod, p->modules[module].path, pc, pc - start, lines);
+	src = source_of(u, module, mod);
+	if (src)
+		nr = symbolize(p, src->mod, p->modules[module].path, addr + src->bias, addr, lines);
+	else
+		nr = symbolize(p, mod, p->modules[module].path, pc, addr, lines);
 	if (nr < 0)
 		return nr;
-	return profile_add_location(p, module, pc - start, lines, nr);
+	return profile_add_location(p, module, addr, lines, nr);
 }
 
-/* The location of one address; return addresses are looked img at the call (pc - 1). */
+/* The location of one address; return addresses are looked up at the call (pc - 1). */
 static long location_of(struct mt_unwinder *u, struct unwind_image *img, uint64_t pc,
 			bool return_address)
 {
@@ -575,7 +668,7 @@ static long location_of(struct mt_unwinder *u, struct unwind_image *img, uint64_
 				mod = dwfl_addrmodule(img->dwfl, lookup);
 		}
 	}
-	loc = mod ? elf_location(u->profile, mod, lookup) : -1;
+	loc = mod ? elf_location(u, mod, lookup) : -1;
 	if (loc == -1) {
 		u->profile->unknown_frames++;
 		return u->unknown_location;
