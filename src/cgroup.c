@@ -210,6 +210,7 @@ int cgroups_parse_memory_stat(const char *text, int version, struct mt_memcg *m)
 	/* v1's total_* count the subtree, like v2's flat keys */
 	const char *anon = version == 2 ? "anon" : "total_rss";
 	const char *file = version == 2 ? "file" : "total_cache";
+	const char *pgfault = version == 2 ? "pgfault" : "total_pgfault";
 	const char *line = text, *eol;
 	unsigned long long v;
 	char key[64];
@@ -227,6 +228,8 @@ int cgroups_parse_memory_stat(const char *text, int version, struct mt_memcg *m)
 			found++;
 		} else if (version == 2 && !strcmp(key, "kernel")) {
 			m->kernel = v;
+		} else if (!strcmp(key, pgfault)) {
+			m->pgfault = v;
 		}
 	}
 	return found ? 0 : -EINVAL;

@@ -70,6 +70,7 @@ struct mt_memcg {
 	uint64_t anon;	    /* memory.stat: anon / total_rss (v1) */
 	uint64_t file;	    /* memory.stat: file / total_cache (v1): the page cache it is charged */
 	uint64_t kernel;    /* memory.stat: kernel (v2 only; 0 on v1) */
+	uint64_t pgfault;   /* memory.stat: pgfault / total_pgfault (v1): the kernel's fault count */
 };
 
 /* The fields memtrace reports from a memory.stat text; 0 or -EINVAL. */

@@ -351,6 +351,34 @@ int mt_tracer__set_cgroup_group(struct mt_tracer *t, uint64_t id, const struct m
 	return 0;
 }
 
+int mt_tracer__epoll_fd(struct mt_tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}
+
+size_t mt_tracer__program_stats(struct mt_tracer *t, struct mt_program_stats *stats, size_t max)
+{
+	const struct bpf_object_skeleton *s = t->skel->skeleton;
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	size_t nr = 0;
+	int i;
+
+	for (i = 0; i < s->prog_cnt && nr < max; i++) {
+		struct bpf_program *prog = *s->progs[i].prog;
+
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!bpf_program__autoload(prog) ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			continue;
+		stats[nr++] = (struct mt_program_stats){ .name = bpf_program__name(prog),
+							  .runs = info.run_cnt,
+							  .run_ns = info.run_time_ns };
+	}
+	return nr;
+}
+
 int mt_tracer__poll(struct mt_tracer *t, int timeout_ms)
 {
 	int n = ring_buffer__poll(t->rb, timeout_ms);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -22,6 +23,7 @@
 #include "events.h"
 #include "loader.h"
 #include "options.h"
+#include "prometheus.h"
 #include "output.h"
 #include "procfs.h"
 #include "report.h"
@@ -166,21 +168,21 @@ struct live_state {
 	uint64_t last_faults;
 };
 
-/* The groups of this interval, for the live table. */
-struct top_cgroups {
-	struct mt_top_cgroup *items;
+/* The cgroups' groups at one moment: the live table's, a scrape's. */
+struct cgroup_snapshots {
+	struct mt_cgroup_snapshot *items;
 	size_t n;
 };
 
-static int collect_top_cgroup(void *ctx, uint64_t id, const struct mt_group *g)
+static int collect_cgroup(void *ctx, uint64_t id, const struct mt_group *g)
 {
-	struct top_cgroups *c = ctx;
-	struct mt_top_cgroup *grown = realloc(c->items, (c->n + 1) * sizeof(*grown));
+	struct cgroup_snapshots *c = ctx;
+	struct mt_cgroup_snapshot *grown = realloc(c->items, (c->n + 1) * sizeof(*grown));
 
 	if (!grown)
 		return -ENOMEM;
 	c->items = grown;
-	c->items[c->n++] = (struct mt_top_cgroup){ id, *g };
+	c->items[c->n++] = (struct mt_cgroup_snapshot){ id, *g };
 	return 0;
 }
 
@@ -188,9 +190,9 @@ static int collect_top_cgroup(void *ctx, uint64_t id, const struct mt_group *g)
 static void top_tick(struct mt_tracer *t, struct mt_top *top, struct mt_report *r,
 		     struct mt_cgroups *cg, uint64_t now)
 {
-	struct top_cgroups c = {};
+	struct cgroup_snapshots c = {};
 
-	mt_tracer__for_each_cgroup(t, collect_top_cgroup, &c);
+	mt_tracer__for_each_cgroup(t, collect_cgroup, &c);
 	top_render(top, stdout, r, c.items, c.n, mt_tracer__window(t), cg, now);
 	mt_tracer__advance_window(t);
 	free(c.items);
@@ -280,6 +282,8 @@ static bool all_targets_gone(struct mt_report *r, const struct mt_options *opts)
 struct run {
 	const struct mt_options *opts;
 	struct mt_top *top;	      /* memtrace top; NULL otherwise */
+	struct mt_server *server;     /* serve, -a --prometheus: the /metrics endpoint */
+	int epoll_fd;		      /* with a server: the ring buffer's and the server's fds */
 	bool raw_terminal;	      /* top reads keys: the terminal's mode to restore */
 	struct termios saved_terminal;
 	struct mt_cgroup_scope scope; /* --cgroup/--container; id 0: none */
@@ -325,6 +329,80 @@ static void leave_raw_terminal(struct run *run)
 	run->raw_terminal = false;
 }
 
+/* One scrape: everything brought up to date, written, then the next interval starts. */
+static char *scrape_metrics(void *ctx, bool openmetrics, size_t *len)
+{
+	struct mt_program_stats programs[16];
+	struct run *run = ctx;
+	struct mt_report *r = run->report;
+	struct cgroup_snapshots groups = {};
+	struct mt_metrics m = {};
+	char *body = NULL;
+	FILE *f;
+	int err;
+
+	mt_tracer__poll(run->tracer, 0);
+	mt_tracer__for_each_proc(run->tracer, refresh_one, r);
+	mt_tracer__read_group(run->tracer, &r->group);
+	mt_tracer__read_stats(run->tracer, &r->stats);
+	refresh_faults(r);
+	if (mt_tracer__for_each_cgroup(run->tracer, collect_cgroup, &groups) < 0)
+		goto out;
+	m.report = r;
+	m.cgroup_groups = groups.items;
+	m.nr_cgroups = groups.n;
+	m.cgroups = run->cgroups;
+	m.window = mt_tracer__window(run->tracer);
+	m.top = run->opts->top_processes;
+	m.programs = programs;
+	m.nr_programs = mt_tracer__program_stats(run->tracer, programs, 16);
+	f = open_memstream(&body, len);
+	if (!f)
+		goto out;
+	err = prometheus_write(f, &m, openmetrics);
+	if (fclose(f) || err) {
+		free(body);
+		body = NULL;
+	}
+	mt_tracer__advance_window(run->tracer);
+out:
+	free(groups.items);
+	return body;
+}
+
+/* With a server: wait for records or requests, then serve both. */
+static int poll_serving(struct run *run)
+{
+	struct epoll_event ev[2];
+	int n, err;
+
+	n = epoll_wait(run->epoll_fd, ev, 2, POLL_MS);
+	if (n < 0 && errno != EINTR)
+		return -errno;
+	err = mt_tracer__poll(run->tracer, 0);
+	server_run(run->server);
+	return err;
+}
+
+static int start_server(struct run *run)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	run->server = server_start(run->opts->listen, scrape_metrics, run);
+	if (!run->server)
+		return -1;
+	run->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (run->epoll_fd < 0 ||
+	    epoll_ctl(run->epoll_fd, EPOLL_CTL_ADD, mt_tracer__epoll_fd(run->tracer), &ev) ||
+	    epoll_ctl(run->epoll_fd, EPOLL_CTL_ADD, server_fd(run->server), &ev)) {
+		mt_err("cannot wait for requests: %s", strerror(errno));
+		return -1;
+	}
+	if (!run->opts->quiet || run->opts->serve)
+		fprintf(stderr, "memtrace: serving http://%s/metrics\n", run->opts->listen);
+	return 0;
+}
+
 /* Poll until the command exits, the -p processes are gone, -d passes, or a signal. */
 static int trace_until_done(struct run *run)
 {
@@ -338,7 +416,7 @@ static int trace_until_done(struct run *run)
 	int err;
 
 	while (!stop_signal) {
-		err = mt_tracer__poll(run->tracer, POLL_MS);
+		err = run->server ? poll_serving(run) : mt_tracer__poll(run->tracer, POLL_MS);
 		if (err < 0) {
 			mt_err("cannot read events: %s", strerror(-err));
 			return err;
@@ -522,6 +600,8 @@ static int run_trace(struct run *run, struct outputs *outs)
 			opts->children		  ? " and their new descendants" :
 						    "");
 	}
+	if (opts->listen && start_server(run))
+		goto fail;
 	if (opts->top) {
 		run->top = top_new(opts->by, opts->sort, opts->batch);
 		if (!run->top)
@@ -542,7 +622,8 @@ static int run_trace(struct run *run, struct outputs *outs)
 	}
 	if (write_outputs(outs, r))
 		return 1;
-	if (stop_signal && !opts->top) /* top: Ctrl-C is how one leaves it */
+	/* top and serve: Ctrl-C (or SIGTERM) is how one leaves them */
+	if (stop_signal && !opts->top && !opts->serve)
 		return 128 + stop_signal;
 	return r->has_exit_code ? r->exit_code : 0;
 fail:
@@ -594,8 +675,12 @@ int main(int argc, char **argv)
 
 	run.opts = &opts;
 	run.report = &report;
+	run.epoll_fd = -1;
 	code = run_trace(&run, &outs);
 	top_free(run.top);
+	server_stop(run.server);
+	if (run.epoll_fd >= 0)
+		close(run.epoll_fd);
 	cgroups_free(run.cgroups);
 
 	abort_outputs(&outs); /* whatever was not committed */

@@ -43,6 +43,9 @@ enum {
 	OPT_FOLDED,
 	OPT_FOLDED_PEAK,
 	OPT_PPROF,
+	OPT_LISTEN,
+	OPT_PROMETHEUS,
+	OPT_TOP,
 };
 
 static const struct option long_options[] = {
@@ -78,6 +81,9 @@ static const struct option long_options[] = {
 	{ "folded", required_argument, NULL, OPT_FOLDED },
 	{ "folded-peak", required_argument, NULL, OPT_FOLDED_PEAK },
 	{ "pprof", required_argument, NULL, OPT_PPROF },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
+	{ "top", required_argument, NULL, OPT_TOP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{},
@@ -90,6 +96,7 @@ static void usage(FILE *f)
 	      "       memtrace [OPTIONS] -a\n"
 	      "       memtrace audit -d SECONDS [--by container|cgroup] [--margin PCT] [--json FILE]\n"
 	      "       memtrace top [-b] [-n N] [-i SECS] [--by process|container|cgroup] [--sort KEY]\n"
+	      "       memtrace serve [--listen HOST:PORT] [--top N] [--cgroup PATH|--container ID]\n"
 	      "\n"
 	      "Exact memory peaks of a command or of running processes, from kernel events.\n"
 	      "\n"
@@ -103,6 +110,9 @@ static void usage(FILE *f)
 	      "  -q, --quiet            no live line and no text report\n"
 	      "      --by WHAT          text report by process (default), cgroup or container\n"
 	      "      --margin PCT       audit: suggested limit = peak + PCT%% (default 20)\n"
+	      "      --listen HOST:PORT serve: where /metrics listens (default 127.0.0.1:9464)\n"
+	      "      --prometheus HOST:PORT  with -a: serve /metrics there while tracing\n"
+	      "      --top N            serve: per-process series for the N largest peaks (default 10)\n"
 	      "  -b, --batch            top: print one table per interval (for logs), no screen control\n"
 	      "  -n, --iterations N     top: stop after N intervals\n"
 	      "      --sort KEY         top: rss, peak, window (peak in the interval), growth, faults\n"
@@ -163,12 +173,19 @@ static int validate(struct mt_options *opts)
 		return -EINVAL;
 	}
 	/* a scope is -a within a subtree */
-	if ((opts->scope_cgroup || opts->scope_container) && !opts->audit && !opts->top)
+	if ((opts->scope_cgroup || opts->scope_container) && !opts->audit && !opts->top &&
+	    !opts->serve)
 		opts->all = true;
-	if ((opts->audit || opts->top) && (opts->nr_pids || opts->command || opts->all)) {
+	if ((opts->audit || opts->top || opts->serve) && (opts->nr_pids || opts->command || opts->all)) {
 		mt_err("%s covers every process: it takes neither -p, -a nor a command",
-		       opts->audit ? "audit" : "top");
+		       opts->audit ? "audit" : opts->top ? "top" : "serve");
 		return -EINVAL;
+	}
+	if (opts->serve) {
+		opts->all = true;
+		opts->quiet = true;
+		if (!opts->listen)
+			opts->listen = "127.0.0.1:9464"; /* loopback unless told otherwise */
 	}
 	if ((opts->batch || opts->iterations || opts->sort) && !opts->top) {
 		mt_err("-b, -n and --sort go with memtrace top");
@@ -205,6 +222,10 @@ static int validate(struct mt_options *opts)
 		return -EINVAL;
 	}
 	opts->mode = opts->command ? MT_MODE_COMMAND : opts->all ? MT_MODE_ALL : MT_MODE_PIDS;
+	if (opts->listen && opts->mode != MT_MODE_ALL) {
+		mt_err("--prometheus goes with -a (or use memtrace serve)");
+		return -EINVAL;
+	}
 	if (!opts->stacks_given)
 		opts->stacks = opts->mode != MT_MODE_ALL && !opts->top && !opts->audit;
 	if (!opts->stacks && (opts->folded_path || opts->folded_peak_path || opts->pprof_path)) {
@@ -247,11 +268,14 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 	opts->big_bytes = 1 << 20;
 	opts->unwind = MT_SAMPLE_HAS_FP | MT_SAMPLE_HAS_COPY;
 	opts->unwind_name = "auto";
+	opts->top_processes = 10;
 
-	/* `memtrace audit|top ...`: a subcommand, then the same options */
-	if (argc > 1 && (!strcmp(argv[1], "audit") || !strcmp(argv[1], "top"))) {
+	/* `memtrace audit|top|serve ...`: a subcommand, then the same options */
+	if (argc > 1 && (!strcmp(argv[1], "audit") || !strcmp(argv[1], "top") ||
+			 !strcmp(argv[1], "serve"))) {
 		opts->audit = !strcmp(argv[1], "audit");
-		opts->top = !opts->audit;
+		opts->top = !strcmp(argv[1], "top");
+		opts->serve = !strcmp(argv[1], "serve");
 		argv++;
 		argc--;
 	}
@@ -344,6 +368,11 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 		case OPT_FOLDED: opts->folded_path = optarg; break;
 		case OPT_FOLDED_PEAK: opts->folded_peak_path = optarg; break;
 		case OPT_PPROF: opts->pprof_path = optarg; break;
+		case OPT_LISTEN:
+		case OPT_PROMETHEUS: opts->listen = optarg; break;
+		case OPT_TOP:
+			err = parse_count_opt("--top", optarg, false, 0, 100000, &opts->top_processes);
+			break;
 		case OPT_MARGIN: {
 			double pct;
 

@@ -25,6 +25,9 @@ struct mt_options {
 	bool all;	 /* -a */
 	bool audit;	 /* memtrace audit: -a with the right-sizing report */
 	bool top;	 /* memtrace top: -a with the live table */
+	bool serve;	 /* memtrace serve: -a with the Prometheus endpoint, until stopped */
+	const char *listen; /* serve, -a --prometheus: HOST:PORT of /metrics */
+	uint64_t top_processes; /* serve: per-process series for this many (largest peaks) */
 	bool batch;	 /* top -b: one block of lines per interval, no screen control */
 	long iterations; /* top -n: stop after this many intervals; 0: no limit */
 	int sort;	 /* top --sort: enum mt_top_sort */

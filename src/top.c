@@ -171,7 +171,7 @@ static size_t process_rows(struct mt_top *top, const struct mt_report *r, uint32
 }
 
 static size_t cgroup_rows(struct mt_top *top, const struct mt_report *r,
-			  const struct mt_top_cgroup *cgroups, size_t nr, uint32_t window,
+			  const struct mt_cgroup_snapshot *cgroups, size_t nr, uint32_t window,
 			  struct mt_cgroups *names, double dt, struct row *rows)
 {
 	size_t n = 0;
@@ -249,7 +249,7 @@ static void print_exited(FILE *f, const struct mt_report *r, uint64_t now_ns)
 }
 
 void top_render(struct mt_top *top, FILE *f, const struct mt_report *r,
-		const struct mt_top_cgroup *cgroups, size_t nr_cgroups, uint32_t window,
+		const struct mt_cgroup_snapshot *cgroups, size_t nr_cgroups, uint32_t window,
 		struct mt_cgroups *names, uint64_t now_ns)
 {
 	bool by_process = top->by == MT_BY_PROCESS;

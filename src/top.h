@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "loader.h"
 #include "report.h"
 
 enum mt_top_sort {
@@ -24,11 +25,6 @@ enum mt_top_sort {
 };
 
 /* One group as the live view sees it this interval (from the kernel's map). */
-struct mt_top_cgroup {
-	uint64_t id;
-	struct mt_group g;
-};
-
 struct mt_top;
 
 struct mt_top *top_new(enum mt_by by, enum mt_top_sort sort, bool batch);
@@ -46,7 +42,7 @@ bool top_key(struct mt_top *top, int key);
  * resolves cgroup paths and memcg figures (may be NULL).
  */
 void top_render(struct mt_top *top, FILE *f, const struct mt_report *r,
-		const struct mt_top_cgroup *cgroups, size_t nr_cgroups, uint32_t window,
+		const struct mt_cgroup_snapshot *cgroups, size_t nr_cgroups, uint32_t window,
 		struct mt_cgroups *names, uint64_t now_ns);
 
 #endif /* MEMTRACE_TOP_H */

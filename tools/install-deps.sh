@@ -6,8 +6,8 @@
 # usage: tools/install-deps.sh [build|test|bench]   (each includes the ones before)
 set -eu
 
-build="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libdw-dev libprotobuf-c-dev protobuf-c-compiler pkg-config make gcc"
-test="$build libcmocka-dev jq procps util-linux runc busybox-static libclang-rt-14-dev protobuf-compiler python3-protobuf nodejs"
+build="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libdw-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev pkg-config make gcc"
+test="$build libcmocka-dev jq procps util-linux runc busybox-static libclang-rt-14-dev protobuf-compiler python3-protobuf nodejs prometheus chromium curl"
 bench="$test bpftrace"
 
 case "${1:-build}" in

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * output_prometheus.c - the metrics of `memtrace serve` in the Prometheus
+ * text exposition format (0.0.4) or OpenMetrics 1.0 (see prometheus.h).
+ *
+ * Label names follow cAdvisor where they mean the same thing: `id` is the
+ * cgroup path, `name` the runtime's name for the container, `pod` and
+ * `namespace` Kubernetes'. A cgroup is exported while it holds traced
+ * memory or processes (and once more after, with its final peak);
+ * processes only as the --top N largest peaks among those running, so the
+ * series count stays bounded on a busy host.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "container.h"
+#include "prometheus.h"
+#include "rss_track.h"
+
+#ifndef MEMTRACE_VERSION
+#define MEMTRACE_VERSION "0.1.0"
+#endif
+
+struct writer {
+	FILE *f;
+	bool openmetrics;
+};
+
+/* A label value with \, " and newlines escaped. */
+static void put_value(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', f);
+		if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* # HELP and # TYPE of a family; counters are named without _total in OpenMetrics. */
+static void family(struct writer *w, const char *name, const char *type, const char *help)
+{
+	size_t len = strlen(name);
+
+	if (w->openmetrics && !strcmp(type, "counter") && len > 6 && !strcmp(name + len - 6, "_total"))
+		len -= 6;
+	fprintf(w->f, "# HELP %.*s %s\n# TYPE %.*s %s\n", (int)len, name, help, (int)len, name, type);
+}
+
+/* A sample; labels are "key", "value" pairs ending with NULL. */
+static void sample(struct writer *w, const char *name, unsigned long long value, ...)
+{
+	const char *key, *sep = "{";
+	va_list ap;
+
+	fputs(name, w->f);
+	va_start(ap, value);
+	while ((key = va_arg(ap, const char *))) {
+		fprintf(w->f, "%s%s=\"", sep, key);
+		put_value(w->f, va_arg(ap, const char *));
+		fputc('"', w->f);
+		sep = ",";
+	}
+	va_end(ap);
+	fprintf(w->f, "%s %llu\n", *sep == ',' ? "}" : "", value);
+}
+
+static void sample_seconds(struct writer *w, const char *name, double value, const char *key,
+			   const char *label)
+{
+	fprintf(w->f, "%s{%s=\"", name, key);
+	put_value(w->f, label);
+	fprintf(w->f, "\"} %.9f\n", value);
+}
+
+/* The labels of a cgroup: cAdvisor's id, name, pod, namespace, and the runtime. */
+struct cgroup_labels {
+	const char *id, *name, *pod, *namespace_, *runtime;
+	char label[256];
+};
+
+static void cgroup_labels(const struct mt_metrics *m, uint64_t id, struct cgroup_labels *l)
+{
+	const char *path = m->cgroups ? cgroups_path(m->cgroups, id) : NULL;
+	const struct mt_runtime_names *names = path ? cgroups_runtime_names(m->cgroups, id) : NULL;
+	struct mt_container c = { 0 };
+
+	if (path)
+		container_from_cgroup_path(path, &c);
+	container_label(&c, path, id, l->label, sizeof(l->label));
+	l->id = path ? path : l->label;
+	l->name = names && names->container[0] ? names->container : c.runtime ? l->label : "";
+	l->pod = names ? names->pod : "";
+	l->namespace_ = names ? names->namespace_ : "";
+	l->runtime = c.runtime ? c.runtime : "";
+}
+
+#define CGROUP_LABELS(l)                                                                           \
+	"id", (l)->id, "name", (l)->name, "pod", (l)->pod, "namespace", (l)->namespace_, "runtime",  \
+		(l)->runtime, NULL
+
+/* Live traced processes charged to cgroup id. */
+static unsigned long long processes_in(const struct mt_report *r, uint64_t id)
+{
+	unsigned long long n = 0;
+	size_t i;
+
+	for (i = 0; i < r->nr_procs; i++)
+		n += !r->procs[i]->exited && r->procs[i]->k.cgroup_id == id;
+	return n;
+}
+
+static unsigned long long ooms_in(const struct mt_report *r, uint64_t id)
+{
+	unsigned long long n = 0;
+	size_t i;
+
+	for (i = 0; i < r->nr_ooms; i++)
+		n += r->ooms[i].cgroup_id == id;
+	return n;
+}
+
+enum cgroup_value {
+	CG_RSS,
+	CG_PEAK,
+	CG_INTERVAL_PEAK,
+	CG_PROCESSES,
+	CG_USAGE,
+	CG_LIMIT,
+	CG_FAULTS,
+	CG_OOMS,
+	CG_NR_VALUES,
+};
+
+static const struct {
+	const char *name, *type, *help;
+} cgroup_families[CG_NR_VALUES] = {
+	{ "memtrace_container_rss_bytes", "gauge",
+	  "Resident memory of the traced processes of the memory cgroup, summed." },
+	{ "memtrace_container_peak_rss_bytes", "gauge",
+	  "Exact peak of that sum since memtrace started, kept in the kernel." },
+	{ "memtrace_container_interval_peak_rss_bytes", "gauge",
+	  "Exact peak of that sum since the previous scrape." },
+	{ "memtrace_container_processes", "gauge", "Traced processes running in the cgroup." },
+	{ "memtrace_container_memory_usage_bytes", "gauge",
+	  "The memcg's own usage (includes page cache and kernel memory)." },
+	{ "memtrace_container_memory_limit_bytes", "gauge",
+	  "The memcg's limit (absent when unlimited)." },
+	{ "memtrace_container_page_faults_total", "counter",
+	  "Page faults in the cgroup, the kernel's memory.stat pgfault." },
+	{ "memtrace_container_oom_kills_total", "counter",
+	  "OOM kills of traced processes of the cgroup seen by memtrace." },
+};
+
+/* One exported cgroup: its labels and values, gathered once per scrape. */
+struct cgroup_row {
+	struct cgroup_labels labels;
+	unsigned long long values[CG_NR_VALUES];
+	unsigned int present; /* bit per enum cgroup_value */
+};
+
+static bool gather_cgroup(const struct mt_metrics *m, const struct mt_cgroup_snapshot *c,
+			  struct cgroup_row *row)
+{
+	const struct mt_rss_track *t = &c->g.rss;
+	unsigned long long processes = processes_in(m->report, c->id);
+	const struct mt_memcg *memcg;
+
+	/*
+	 * Exported while it holds traced memory or processes, and at the one
+	 * scrape after it ended (its final peak); then its series end.
+	 */
+	if (!t->rss && !processes && t->window != m->window)
+		return false;
+	cgroup_labels(m, c->id, &row->labels);
+	row->values[CG_RSS] = t->rss;
+	row->values[CG_PEAK] = t->peak;
+	row->values[CG_INTERVAL_PEAK] = mt_track_window_peak(t, m->window);
+	row->values[CG_PROCESSES] = processes;
+	row->values[CG_OOMS] = ooms_in(m->report, c->id);
+	row->present = 1u << CG_RSS | 1u << CG_PEAK | 1u << CG_INTERVAL_PEAK |
+		       1u << CG_PROCESSES | 1u << CG_OOMS;
+	memcg = m->cgroups ? cgroups_memcg(m->cgroups, c->id) : NULL;
+	if (memcg) {
+		row->values[CG_USAGE] = memcg->usage;
+		row->values[CG_LIMIT] = memcg->limit;
+		row->values[CG_FAULTS] = memcg->pgfault;
+		row->present |= 1u << CG_USAGE | 1u << CG_FAULTS;
+		if (memcg->limit)
+			row->present |= 1u << CG_LIMIT;
+	}
+	return true;
+}
+
+static int write_cgroups(struct writer *w, const struct mt_metrics *m)
+{
+	struct cgroup_row *rows = calloc(m->nr_cgroups + 1, sizeof(*rows));
+	size_t nr = 0, i;
+	int v;
+
+	if (!rows)
+		return -ENOMEM;
+	for (i = 0; i < m->nr_cgroups; i++)
+		nr += gather_cgroup(m, &m->cgroup_groups[i], &rows[nr]);
+	for (v = 0; v < CG_NR_VALUES; v++) {
+		family(w, cgroup_families[v].name, cgroup_families[v].type, cgroup_families[v].help);
+		for (i = 0; i < nr; i++) {
+			if (rows[i].present & (1u << v))
+				sample(w, cgroup_families[v].name, rows[i].values[v],
+				       CGROUP_LABELS(&rows[i].labels));
+		}
+	}
+	free(rows);
+	return 0;
+}
+
+static int cmp_peak_desc(const void *a, const void *b)
+{
+	const struct mt_process *pa = *(struct mt_process *const *)a;
+	const struct mt_process *pb = *(struct mt_process *const *)b;
+
+	return (pa->k.rss.peak < pb->k.rss.peak) - (pa->k.rss.peak > pb->k.rss.peak);
+}
+
+/* The --top running processes with the largest peaks; returns how many. */
+static size_t top_processes(const struct mt_metrics *m, struct mt_process ***out)
+{
+	const struct mt_report *r = m->report;
+	struct mt_process **v = malloc((r->nr_procs + 1) * sizeof(*v));
+	size_t i, nr = 0;
+
+	*out = v;
+	if (!v)
+		return 0;
+	for (i = 0; i < r->nr_procs; i++) {
+		if (!r->procs[i]->exited)
+			v[nr++] = r->procs[i];
+	}
+	qsort(v, nr, sizeof(*v), cmp_peak_desc);
+	return nr < m->top ? nr : m->top;
+}
+
+static void write_processes(struct writer *w, const struct mt_metrics *m)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} families[] = {
+		{ "memtrace_process_rss_bytes", "gauge", "Resident memory of a traced process." },
+		{ "memtrace_process_peak_rss_bytes", "gauge", "Its exact peak since it was traced." },
+		{ "memtrace_process_interval_peak_rss_bytes", "gauge",
+		  "Its exact peak since the previous scrape." },
+		{ "memtrace_process_page_faults_total", "counter", "Its page faults (minor + major)." },
+	};
+	struct mt_process **top;
+	struct cgroup_labels l;
+	size_t nr = top_processes(m, &top), f, i;
+	char pid[16];
+
+	for (f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
+		family(w, families[f].name, families[f].type, families[f].help);
+		for (i = 0; i < nr; i++) {
+			const struct mt_proc *k = &top[i]->k;
+			unsigned long long v = f == 0 ? k->rss.rss :
+					       f == 1 ? k->rss.peak :
+					       f == 2 ? mt_track_window_peak(&k->rss, m->window) :
+							k->faults;
+
+			snprintf(pid, sizeof(pid), "%u", k->tgid);
+			cgroup_labels(m, k->cgroup_id, &l);
+			sample(w, families[f].name, v, "pid", pid, "comm", k->comm, CGROUP_LABELS(&l));
+		}
+	}
+	free(top);
+}
+
+static void write_health(struct writer *w, const struct mt_metrics *m)
+{
+	const struct mt_report *r = m->report;
+	size_t i;
+
+	family(w, "memtrace_traced_rss_bytes", "gauge", "Resident memory of everything traced.");
+	sample(w, "memtrace_traced_rss_bytes", r->group.rss.rss, NULL);
+	family(w, "memtrace_traced_peak_rss_bytes", "gauge",
+	       "Exact peak of everything traced, summed, since memtrace started.");
+	sample(w, "memtrace_traced_peak_rss_bytes", r->group.rss.peak, NULL);
+	family(w, "memtrace_traced_processes", "gauge", "Processes being traced.");
+	sample(w, "memtrace_traced_processes", r->nr_procs - r->nr_exited, NULL);
+	family(w, "memtrace_lost_events_total", "counter",
+	       "Everything that could not be delivered or tracked (the sum of the drops).");
+	sample(w, "memtrace_lost_events_total", report_lost_events(r), NULL);
+	family(w, "memtrace_ringbuf_drops_total", "counter",
+	       "Records the kernel-to-memtrace ring buffer had no room for.");
+	sample(w, "memtrace_ringbuf_drops_total", r->stats.ringbuf_drops, NULL);
+	family(w, "memtrace_map_full_drops_total", "counter",
+	       "Processes or cgroups not tracked because their BPF map was full.");
+	sample(w, "memtrace_map_full_drops_total", report_untracked(r), "map", "procs", NULL);
+	sample(w, "memtrace_map_full_drops_total", r->stats.cgroups_full, "map", "cgroups", NULL);
+	family(w, "memtrace_events_total", "counter", "Ring-buffer records delivered to memtrace.");
+	sample(w, "memtrace_events_total", r->records, NULL);
+	family(w, "memtrace_bpf_runs_total", "counter",
+	       "Runs of each BPF program (counted while kernel.bpf_stats_enabled=1).");
+	for (i = 0; i < m->nr_programs; i++)
+		sample(w, "memtrace_bpf_runs_total", m->programs[i].runs, "program",
+		       m->programs[i].name, NULL);
+	family(w, "memtrace_bpf_run_seconds_total", "counter",
+	       "Time spent in each BPF program (counted while kernel.bpf_stats_enabled=1).");
+	for (i = 0; i < m->nr_programs; i++)
+		sample_seconds(w, "memtrace_bpf_run_seconds_total", m->programs[i].run_ns / 1e9,
+			       "program", m->programs[i].name);
+	family(w, "memtrace_build_info", "gauge", "memtrace's version.");
+	sample(w, "memtrace_build_info", 1, "version", MEMTRACE_VERSION, NULL);
+}
+
+int prometheus_write(FILE *f, const struct mt_metrics *m, bool openmetrics)
+{
+	struct writer w = { .f = f, .openmetrics = openmetrics };
+	int err;
+
+	err = write_cgroups(&w, m);
+	if (err)
+		return err;
+	write_processes(&w, m);
+	write_health(&w, m);
+	if (openmetrics)
+		fputs("# EOF\n", f);
+	return ferror(f) ? -EIO : 0;
+}
