@@ -47,7 +47,8 @@ BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SRCS := $(wildcard src/*.c)
 # the pprof encoder, generated from src/profile.proto by protoc-c
-OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS)) $(OUTPUT)/src/profile.pb-c.o
+OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS)) $(OUTPUT)/src/profile.pb-c.o \
+	$(OUTPUT)/src/html_template.o
 # everything but main.c, for the unit tests
 LIB_OBJS := $(filter-out $(OUTPUT)/src/main.o,$(OBJS))
 
@@ -110,6 +111,11 @@ $(OUTPUT)/src/profile.pb-c.c $(OUTPUT)/src/profile.pb-c.h: src/profile.proto | $
 $(OUTPUT)/src/profile.pb-c.o: $(OUTPUT)/src/profile.pb-c.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(filter-out -Wextra,$(CFLAGS)) -I$(OUTPUT)/src -c $< -o $@
+
+# the --html page, linked in as a string
+$(OUTPUT)/src/html_template.o: src/html_template.S src/report.html | $(OUTPUT)/src
+	$(call msg,AS,$@)
+	$(Q)$(CC) -c $< -o $@
 
 # every userspace object may include the skeleton through loader.h
 $(OUTPUT)/src/%.o: src/%.c $(OUTPUT)/memtrace.skel.h $(OUTPUT)/src/profile.pb-c.h | $(OUTPUT)/src

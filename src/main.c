@@ -101,7 +101,7 @@ static int open_output(struct outputs *o, const char *path, const struct mt_writ
 static int open_outputs(struct outputs *o, const struct mt_options *opts)
 {
 	const char *outs[] = { opts->json_path, opts->timeline_path, opts->folded_path,
-			       opts->folded_peak_path, opts->pprof_path };
+			       opts->folded_peak_path, opts->pprof_path, opts->html_path };
 	bool stdout_taken = false;
 	size_t i;
 	int err;
@@ -118,6 +118,8 @@ static int open_outputs(struct outputs *o, const struct mt_options *opts)
 		err = open_output(o, opts->folded_peak_path, &mt_writer_folded_peak);
 	if (!err)
 		err = open_output(o, opts->pprof_path, &mt_writer_pprof);
+	if (!err)
+		err = open_output(o, opts->html_path, &mt_writer_html);
 	/* the text report goes to stdout unless stdout carries a machine format or top's table */
 	if (!err && !opts->quiet && !stdout_taken && !opts->top)
 		err = open_output(o, "-", opts->audit ? &mt_writer_audit_text : &mt_writer_text);
@@ -548,7 +550,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 		.exact = opts->exact,
 		.trace_all = opts->mode == MT_MODE_ALL,
 		.cgroup_resolution = opts->audit ? opts->resolution : 0,
-		.resolution = opts->timeline_path ? opts->resolution : 0,
+		.resolution = opts->timeline_path || opts->html_path ? opts->resolution : 0,
 		.max_procs = opts->max_procs,
 		.max_cgroups = opts->max_cgroups,
 		.ringbuf_bytes = opts->ringbuf_bytes,
@@ -657,7 +659,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setup_signals();
-	report_init(&report, mt_now_ns(), opts.timeline_path != NULL || opts.audit);
+	report_init(&report, mt_now_ns(), opts.timeline_path || opts.html_path || opts.audit);
 	report.command = opts.mode == MT_MODE_COMMAND ? opts.command : NULL;
 	report.pids = opts.pids;
 	report.nr_pids = opts.nr_pids;

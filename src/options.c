@@ -46,6 +46,7 @@ enum {
 	OPT_LISTEN,
 	OPT_PROMETHEUS,
 	OPT_TOP,
+	OPT_HTML,
 };
 
 static const struct option long_options[] = {
@@ -84,6 +85,7 @@ static const struct option long_options[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
 	{ "top", required_argument, NULL, OPT_TOP },
+	{ "html", required_argument, NULL, OPT_HTML },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{},
@@ -119,6 +121,7 @@ static void usage(FILE *f)
 	      "                         (keys m, p, w, g, f change it live; q quits)\n"
 	      "      --json FILE        write the report as JSON to FILE ('-': stdout)\n"
 	      "      --timeline FILE    write the RSS timeline as CSV to FILE ('-': stdout)\n"
+	      "      --html FILE        a self-contained page: timeline plot, flame graphs, tables\n"
 	      "      --resolution BYTES timeline row when RSS moved this much (default 1M)\n"
 	      "      --user NAME        run CMD as NAME (default: SUDO_UID/SUDO_GID under sudo)\n"
 	      "      --max-procs N      track at most N processes at once (default 16384)\n"
@@ -243,7 +246,7 @@ static int validate(struct mt_options *opts)
 static int stdout_outputs(const struct mt_options *opts)
 {
 	const char *paths[] = { opts->json_path, opts->timeline_path, opts->folded_path,
-				opts->folded_peak_path, opts->pprof_path };
+				opts->folded_peak_path, opts->pprof_path, opts->html_path };
 	size_t i;
 	int n = 0;
 
@@ -368,6 +371,7 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 		case OPT_FOLDED: opts->folded_path = optarg; break;
 		case OPT_FOLDED_PEAK: opts->folded_peak_path = optarg; break;
 		case OPT_PPROF: opts->pprof_path = optarg; break;
+		case OPT_HTML: opts->html_path = optarg; break;
 		case OPT_LISTEN:
 		case OPT_PROMETHEUS: opts->listen = optarg; break;
 		case OPT_TOP:
@@ -409,7 +413,7 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 	if (optind < argc)
 		opts->command = &argv[optind];
 	if (stdout_outputs(opts) > 1) {
-		mt_err("only one of --json, --timeline, --folded, --folded-peak, --pprof can go to stdout");
+		mt_err("only one of --json, --timeline, --folded, --folded-peak, --pprof, --html can go to stdout");
 		return -EINVAL;
 	}
 	return validate(opts);

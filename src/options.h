@@ -62,6 +62,7 @@ struct mt_options {
 	const char *folded_path;      /* growth over the run, folded stacks */
 	const char *folded_peak_path; /* in use at the peak, folded stacks */
 	const char *pprof_path;	      /* both, as a gzipped pprof profile */
+	const char *html_path;	      /* the self-contained page with plots and flame graphs */
 };
 
 /*

@@ -18,6 +18,9 @@ struct mt_writer {
 
 struct json_object;
 
+/* The report as a memtrace.report/1 JSON object (the caller puts it). */
+struct json_object *output_json_report(const struct mt_report *r);
+
 /* Write a JSON document, pretty-printed, with a final newline; 0 or -EIO. */
 int output_json_document(struct json_object *o, FILE *f);
 
@@ -29,5 +32,6 @@ extern const struct mt_writer mt_writer_audit_json; /* memtrace audit: memtrace.
 extern const struct mt_writer mt_writer_folded;	    /* growth over the run, folded stacks */
 extern const struct mt_writer mt_writer_folded_peak; /* in use at the peak, folded stacks */
 extern const struct mt_writer mt_writer_pprof;	    /* both, a gzipped pprof profile */
+extern const struct mt_writer mt_writer_html;	    /* the self-contained page with the plots */
 
 #endif /* MEMTRACE_OUTPUT_H */

@@ -225,7 +225,7 @@ static json_object *stacks_json(const struct mt_report *r)
 	return o;
 }
 
-static json_object *report_json(const struct mt_report *r)
+json_object *output_json_report(const struct mt_report *r)
 {
 	const struct mt_group *g = &r->group;
 	json_object *o = json_object_new_object(), *arr, *drops, *self;
@@ -308,7 +308,7 @@ int output_json_document(json_object *o, FILE *f)
 
 static int write_json(const struct mt_report *r, FILE *f)
 {
-	json_object *o = report_json(r);
+	json_object *o = output_json_report(r);
 	int err = output_json_document(o, f);
 
 	json_object_put(o);

@@ -7,7 +7,7 @@
 set -eu
 
 build="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libdw-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev pkg-config make gcc"
-test="$build libcmocka-dev jq procps util-linux runc busybox-static libclang-rt-14-dev protobuf-compiler python3-protobuf nodejs prometheus chromium curl"
+test="$build libcmocka-dev jq procps util-linux runc busybox-static libclang-rt-14-dev protobuf-compiler python3-protobuf python3-yaml nodejs prometheus chromium curl file systemd"
 bench="$test bpftrace"
 
 case "${1:-build}" in
