@@ -220,3 +220,16 @@ char *procfs_read_cmdline(int pid)
 	free(text);
 	return line;
 }
+
+int procfs_parse_perf_map_line(const char *line, uint64_t *start, uint64_t *size, size_t *name_at)
+{
+	unsigned long long s, n;
+	int at = 0;
+
+	if (sscanf(line, "%llx %llx %n", &s, &n, &at) != 2 || !at || !line[at] || line[at] == '\n')
+		return -EINVAL;
+	*start = s;
+	*size = n;
+	*name_at = at;
+	return 0;
+}

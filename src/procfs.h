@@ -37,6 +37,14 @@ struct mt_proc_stat {
 int procfs_parse_status(const char *text, struct mt_proc_status *st);
 int procfs_parse_stat(const char *text, struct mt_proc_stat *st);
 
+/*
+ * A line of a JIT's /tmp/perf-PID.map, "START SIZE NAME" (hex numbers): 0
+ * with the name's offset in the line, or -EINVAL. Any process can write
+ * that file: it is untrusted text.
+ */
+int procfs_parse_perf_map_line(const char *line, uint64_t *start, uint64_t *size,
+			       size_t *name_at);
+
 /* Read and parse /proc/PID/...; 0, or -errno (-ENOENT: no such process). */
 int procfs_read_status(int pid, struct mt_proc_status *st);
 int procfs_read_stat(int pid, struct mt_proc_stat *st);

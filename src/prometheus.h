@@ -45,8 +45,4 @@ int server_fd(struct mt_server *s);
 void server_run(struct mt_server *s);
 void server_stop(struct mt_server *s);
 
-/* Parse "HOST:PORT" into a socket address; 0 or -EINVAL. */
-struct sockaddr_storage;
-int server_parse_listen(const char *listen, struct sockaddr_storage *addr);
-
 #endif /* MEMTRACE_PROMETHEUS_H */

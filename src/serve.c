@@ -10,10 +10,8 @@
  * (more are refused), 10 s idle, 32 KiB of memory per connection (larger
  * headers get a 431), so bad clients cost little and never stall tracing.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,50 +31,6 @@ struct mt_server {
 	mt_scrape_fn scrape;
 	void *ctx;
 };
-
-int server_parse_listen(const char *listen, struct sockaddr_storage *addr)
-{
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
-	struct sockaddr_in *in = (struct sockaddr_in *)addr;
-	char host[64];
-	const char *colon, *port_text;
-	uint64_t port;
-	size_t len;
-
-	memset(addr, 0, sizeof(*addr));
-	if (listen[0] == '[') { /* [v6]:port */
-		colon = strstr(listen, "]:");
-		if (!colon)
-			return -EINVAL;
-		len = colon - listen - 1;
-		port_text = colon + 2;
-		listen++;
-	} else {
-		colon = strrchr(listen, ':');
-		if (!colon)
-			return -EINVAL;
-		len = colon - listen;
-		port_text = colon + 1;
-	}
-	if (!len || len >= sizeof(host) || mt_parse_u64(port_text, false, &port) || !port ||
-	    port > 65535)
-		return -EINVAL;
-	memcpy(host, listen, len);
-	host[len] = '\0';
-	if (!strcmp(host, "localhost"))
-		strcpy(host, "127.0.0.1");
-	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		return 0;
-	}
-	return -EINVAL;
-}
 
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status,
 			       const char *type, char *body, size_t len, enum MHD_ResponseMemoryMode mode)
@@ -143,7 +97,7 @@ struct mt_server *server_start(const char *listen, mt_scrape_fn scrape, void *ct
 	struct mt_server *s;
 	unsigned int flags = MHD_USE_EPOLL;
 
-	if (server_parse_listen(listen, &addr)) {
+	if (mt_parse_listen(listen, &addr)) {
 		mt_err("invalid listen address '%s' (HOST:PORT, e.g. 127.0.0.1:9464)", listen);
 		return NULL;
 	}

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "unwind.h"
 #include "util.h"
 
@@ -373,9 +374,8 @@ static void load_perf_map(struct unwind_image *img)
 {
 	struct jit_symbol *grown, sym;
 	char path[64], *line = NULL;
-	size_t cap = 0, alloc = 0;
+	size_t cap = 0, alloc = 0, name_at;
 	struct stat st;
-	int name_at;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/tmp/perf-%u.map", img->pid);
@@ -388,8 +388,7 @@ static void load_perf_map(struct unwind_image *img)
 	img->jit_size = st.st_size;
 	while (getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = '\0';
-		if (sscanf(line, "%" SCNx64 " %" SCNx64 " %n", &sym.start, &sym.size, &name_at) != 2 ||
-		    !line[name_at])
+		if (procfs_parse_perf_map_line(line, &sym.start, &sym.size, &name_at))
 			continue;
 		if (img->nr_jit == alloc) {
 			alloc = alloc ? alloc * 2 : 256;

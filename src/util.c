@@ -3,6 +3,7 @@
  * util.c - checked number parsing, the clock, byte formatting, error
  * messages and all-or-nothing output files (see util.h).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -242,4 +243,48 @@ void mt_outfile_abort(struct mt_outfile *out)
 	free(out->tmp_path);
 	free(out->path);
 	memset(out, 0, sizeof(*out));
+}
+
+int mt_parse_listen(const char *listen, struct sockaddr_storage *addr)
+{
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
+	struct sockaddr_in *in = (struct sockaddr_in *)addr;
+	const char *colon, *port_text;
+	char host[64];
+	uint64_t port;
+	size_t len;
+
+	memset(addr, 0, sizeof(*addr));
+	if (listen[0] == '[') { /* [v6]:port */
+		colon = strstr(listen, "]:");
+		if (!colon)
+			return -EINVAL;
+		len = colon - listen - 1;
+		port_text = colon + 2;
+		listen++;
+	} else {
+		colon = strrchr(listen, ':');
+		if (!colon)
+			return -EINVAL;
+		len = colon - listen;
+		port_text = colon + 1;
+	}
+	if (!len || len >= sizeof(host) || mt_parse_u64(port_text, false, &port) || !port ||
+	    port > 65535)
+		return -EINVAL;
+	memcpy(host, listen, len);
+	host[len] = '\0';
+	if (!strcmp(host, "localhost"))
+		strcpy(host, "127.0.0.1");
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		return 0;
+	}
+	return -EINVAL;
 }

@@ -23,6 +23,12 @@ void mt_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int mt_parse_u64(const char *s, bool allow_suffix, uint64_t *out);
 int mt_parse_seconds(const char *s, double *out);
+/*
+ * "HOST:PORT" with a numeric IPv4 or [IPv6] host (or localhost) into a
+ * socket address; 0 or -EINVAL.
+ */
+struct sockaddr_storage;
+int mt_parse_listen(const char *listen, struct sockaddr_storage *addr);
 /* A pid list "12,34": strictly positive numbers; *pids is malloc'd. */
 int mt_parse_pid_list(const char *s, int **pids, int *nr);
 

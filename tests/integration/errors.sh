@@ -61,6 +61,15 @@ test_missing_tracepoint_named() {
 	require_bpf
 	run_expect 1 "lacks the tracepoint kmem:rss_stat" --fail-tracepoint kmem:rss_stat -- true
 	run_expect 1 "lacks the tracepoint sched:sched_process_exec" --fail-tracepoint sched_process_exec -- true
+	# every mode checks before it starts anything
+	run_expect 1 "lacks the tracepoint raw_syscalls:sys_exit" --fail-tracepoint sys_exit -p $$
+	run_expect 1 "lacks the tracepoint oom:mark_victim" --fail-tracepoint oom:mark_victim -a -d 1
+	run_expect 1 "lacks the tracepoint cgroup:cgroup_mkdir" top -b -n 1 --fail-tracepoint cgroup_mkdir
+	run_expect 1 "lacks the tracepoint sched:sched_process_fork" serve --fail-tracepoint sched_process_fork
+	# the stacks' hook: named, and --no-stacks goes without it
+	run_expect 1 "lacks the tracepoint exceptions:page_fault_user" --fail-tracepoint page_fault_user -- true
+	"$MEMTRACE" -q --no-stacks --fail-tracepoint page_fault_user -- true ||
+		fail "--no-stacks still needs page_fault_user"
 }
 
 test_output_not_half_written() {
