@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "profile.h"
+#include "util.h"
 
 /* An index node: the fields of the thing it indexes that make its identity. */
 struct index_key {
@@ -33,7 +34,7 @@ struct page_ref {
 };
 
 struct process_pages {
-	uint32_t pid;
+	uint32_t pid; /* first: the key of the pid table */
 	size_t nr, cap;
 	struct page_ref *refs;
 };
@@ -65,13 +66,6 @@ static int cmp_stack(const void *a, const void *b)
 	if (ka->n1 != kb->n1)
 		return ka->n1 < kb->n1 ? -1 : 1;
 	return memcmp(ka->locs, kb->locs, ka->n1 * sizeof(*ka->locs));
-}
-
-static int cmp_pid(const void *a, const void *b)
-{
-	const struct process_pages *pa = a, *pb = b;
-
-	return (pa->pid > pb->pid) - (pa->pid < pb->pid);
 }
 
 /* Room for one more element in a growing array. */
@@ -165,63 +159,54 @@ static bool is_system_path(const char *path)
 	       !strncmp(path, "/usr/lib/", 9) || !strncmp(path, "/usr/lib64/", 11);
 }
 
-long profile_module(struct mt_profile *p, const char *path, const char *build_id)
+/* The leading fields of struct mt_module and struct mt_function: what identifies them. */
+struct string_pair {
+	char *first, *second;
+};
+
+/* The id of the item (first, second) in an array of such items, added if new. */
+static long intern_pair(void **index, void **items, size_t *nr, size_t *cap, size_t size,
+			const char *first, const char *second)
 {
-	struct index_key key = { .s1 = path, .s2 = build_id, .id = p->nr_modules };
-	struct mt_module *m;
+	struct index_key key = { .s1 = first, .s2 = second, .id = *nr };
+	struct string_pair *item;
 	long id;
 
-	id = index_lookup(&p->module_index, &key, cmp_strings, false);
+	id = index_lookup(index, &key, cmp_strings, false);
 	if (id >= 0)
 		return id;
-	if (reserve((void **)&p->modules, &p->cap_modules, p->nr_modules, sizeof(*m)))
+	if (reserve(items, cap, *nr, size))
 		return -ENOMEM;
-	m = &p->modules[p->nr_modules];
-	m->path = strdup(path);
-	m->build_id = strdup(build_id);
-	if (!m->path || !m->build_id)
-		goto nomem;
-	m->system = is_system_path(path);
-	key.s1 = m->path;
-	key.s2 = m->build_id;
-	id = index_lookup(&p->module_index, &key, cmp_strings, true);
-	if (id < 0)
-		goto nomem;
-	p->nr_modules++;
+	item = (struct string_pair *)((char *)*items + *nr * size);
+	memset(item, 0, size);
+	item->first = strdup(first);
+	item->second = strdup(second);
+	key.s1 = item->first;
+	key.s2 = item->second;
+	id = item->first && item->second ? index_lookup(index, &key, cmp_strings, true) : -ENOMEM;
+	if (id < 0) {
+		free(item->first);
+		free(item->second);
+		return -ENOMEM;
+	}
+	(*nr)++;
 	return id;
-nomem:
-	free(m->path);
-	free(m->build_id);
-	return -ENOMEM;
+}
+
+long profile_module(struct mt_profile *p, const char *path, const char *build_id)
+{
+	long id = intern_pair(&p->module_index, (void **)&p->modules, &p->nr_modules,
+			      &p->cap_modules, sizeof(*p->modules), path, build_id);
+
+	if (id >= 0)
+		p->modules[id].system = is_system_path(path);
+	return id;
 }
 
 long profile_function(struct mt_profile *p, const char *name, const char *file)
 {
-	struct index_key key = { .s1 = name, .s2 = file, .id = p->nr_functions };
-	struct mt_function *f;
-	long id;
-
-	id = index_lookup(&p->function_index, &key, cmp_strings, false);
-	if (id >= 0)
-		return id;
-	if (reserve((void **)&p->functions, &p->cap_functions, p->nr_functions, sizeof(*f)))
-		return -ENOMEM;
-	f = &p->functions[p->nr_functions];
-	f->name = strdup(name);
-	f->file = strdup(file);
-	if (!f->name || !f->file)
-		goto nomem;
-	key.s1 = f->name;
-	key.s2 = f->file;
-	id = index_lookup(&p->function_index, &key, cmp_strings, true);
-	if (id < 0)
-		goto nomem;
-	p->nr_functions++;
-	return id;
-nomem:
-	free(f->name);
-	free(f->file);
-	return -ENOMEM;
+	return intern_pair(&p->function_index, (void **)&p->functions, &p->nr_functions,
+			   &p->cap_functions, sizeof(*p->functions), name, file);
 }
 
 long profile_find_location(struct mt_profile *p, uint32_t module, uint64_t address)
@@ -290,20 +275,7 @@ static long intern_stack(struct mt_profile *p, const char *comm, const uint32_t 
 
 static struct process_pages *find_pages(struct mt_profile *p, uint32_t pid, bool create)
 {
-	struct process_pages key = { .pid = pid }, *pp;
-	void *node = tfind(&key, &p->processes, cmp_pid);
-
-	if (node || !create)
-		return node ? *(struct process_pages **)node : NULL;
-	pp = calloc(1, sizeof(*pp));
-	if (!pp)
-		return NULL;
-	pp->pid = pid;
-	if (!tsearch(pp, &p->processes, cmp_pid)) {
-		free(pp);
-		return NULL;
-	}
-	return pp;
+	return mt_pid_table_get(&p->processes, pid, sizeof(struct process_pages), create);
 }
 
 /* What is in use now is what was in use at the peak (see the comment at the top). */
@@ -413,7 +385,7 @@ void profile_forget_process(struct mt_profile *p, uint32_t pid)
 	snapshot_if_pending(p);
 	while (pp->nr)
 		drop_ref(p, pp, pp->nr - 1);
-	tdelete(pp, &p->processes, cmp_pid);
+	mt_pid_table_remove(&p->processes, pid);
 	free_process_pages(pp);
 }
 

@@ -17,7 +17,7 @@
 
 /* An executable or shared library (or a JIT's perf map, or "[unknown]"). */
 struct mt_module {
-	char *path;
+	char *path;	/* these two strings first: profile.c interns modules and functions alike */
 	char *build_id; /* hex; "" if none */
 	bool system;	/* under /lib or /usr/lib: skipped when naming a growth site */
 };

@@ -58,7 +58,7 @@ struct unwind_image {
 };
 
 struct unwind_process {
-	uint32_t pid;
+	uint32_t pid; /* first: the key of the pid table */
 	uint32_t parent; /* forked from, not exec'd since: same mappings; 0 if not */
 	struct unwind_image *image;
 };
@@ -73,6 +73,13 @@ struct symbol_source {
 	Dwfl *dwfl;	 /* NULL: could not be opened; the process's own module is used */
 	Dwfl_Module *mod;
 	Dwarf_Addr bias; /* file address + bias = address in this Dwfl */
+	struct elf_symbol *symbols; /* its function symbols by address (dwfl_module_addrinfo */
+	size_t nr_symbols;	    /* scans the whole table per call: cc1 has 100,000) */
+};
+
+struct elf_symbol {
+	Dwarf_Addr start, size; /* in the source's Dwfl */
+	const char *name;	/* in the ELF's string table */
 };
 
 struct mt_unwinder {
@@ -178,13 +185,6 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = set_initial_registers,
 };
 
-static int cmp_pid(const void *a, const void *b)
-{
-	const struct unwind_process *pa = a, *pb = b;
-
-	return (pa->pid > pb->pid) - (pa->pid < pb->pid);
-}
-
 /* (Re)read the process's mappings into its Dwfl: 0, or -1 if it is gone. */
 static int report_maps(struct unwind_image *img, bool add)
 {
@@ -257,20 +257,7 @@ static void free_process(void *node)
 
 static struct unwind_process *find_process(struct mt_unwinder *u, uint32_t pid, bool create)
 {
-	struct unwind_process key = { .pid = pid }, *proc;
-	void *node = tfind(&key, &u->processes, cmp_pid);
-
-	if (node || !create)
-		return node ? *(struct unwind_process **)node : NULL;
-	proc = calloc(1, sizeof(*proc));
-	if (!proc)
-		return NULL;
-	proc->pid = pid;
-	if (!tsearch(proc, &u->processes, cmp_pid)) {
-		free(proc);
-		return NULL;
-	}
-	return proc;
+	return mt_pid_table_get(&u->processes, pid, sizeof(struct unwind_process), create);
 }
 
 int unwinder_on_fork(struct mt_unwinder *u, uint32_t child, uint32_t parent)
@@ -347,6 +334,7 @@ void unwinder_free(struct mt_unwinder *u)
 	for (i = 0; i < u->nr_sources; i++) {
 		if (u->sources[i].dwfl)
 			dwfl_end(u->sources[i].dwfl);
+		free(u->sources[i].symbols);
 	}
 	free(u->sources);
 	free(u);
@@ -358,7 +346,7 @@ void unwinder_forget(struct mt_unwinder *u, uint32_t pid)
 
 	if (!proc)
 		return;
-	tdelete(proc, &u->processes, cmp_pid);
+	mt_pid_table_remove(&u->processes, pid);
 	free_process(proc);
 }
 
@@ -483,13 +471,63 @@ static void call_site(Dwarf_Die *cudie, Dwarf_Die *inlined, const char **file, i
 	}
 }
 
+static int cmp_symbol(const void *a, const void *b)
+{
+	const struct elf_symbol *sa = a, *sb = b;
+
+	return (sa->start > sb->start) - (sa->start < sb->start);
+}
+
+/* The source's function symbols, sorted once (symtab, or dynsym when stripped). */
+static void load_symbols(struct symbol_source *src)
+{
+	int nr = dwfl_module_getsymtab(src->mod), i, type;
+	const char *name;
+	GElf_Addr addr;
+	GElf_Sym sym;
+
+	if (nr <= 0)
+		return;
+	src->symbols = calloc(nr, sizeof(*src->symbols));
+	if (!src->symbols)
+		return;
+	for (i = 1; i < nr; i++) {
+		name = dwfl_module_getsym_info(src->mod, i, &sym, &addr, NULL, NULL, NULL);
+		type = GELF_ST_TYPE(sym.st_info);
+		if (!name || !*name || !addr || (type != STT_FUNC && type != STT_GNU_IFUNC))
+			continue;
+		src->symbols[src->nr_symbols++] =
+			(struct elf_symbol){ .start = addr, .size = sym.st_size, .name = name };
+	}
+	qsort(src->symbols, src->nr_symbols, sizeof(*src->symbols), cmp_symbol);
+}
+
+/* The function symbol containing addr (in the source's Dwfl); NULL if none. */
+static const char *find_symbol(const struct symbol_source *src, Dwarf_Addr addr)
+{
+	size_t lo = 0, hi = src->nr_symbols, mid;
+	const struct elf_symbol *sym;
+
+	while (lo < hi) { /* the last symbol starting at or before addr */
+		mid = (lo + hi) / 2;
+		if (src->symbols[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	sym = &src->symbols[lo - 1];
+	return !sym->size || addr - sym->start < sym->size ? sym->name : NULL;
+}
+
 /*
  * The frames at one address, innermost first: the inlined calls that contain
  * it (from the DWARF scopes) and the function they were inlined into. Without
  * debuginfo: the ELF symbol, or module+offset.
  */
-static int symbolize(struct mt_profile *p, Dwfl_Module *mod, const char *module_name,
-		     Dwarf_Addr pc, uint64_t rel, struct mt_line *lines)
+static int symbolize(struct mt_profile *p, Dwfl_Module *mod, const struct symbol_source *symbols,
+		     const char *module_name, Dwarf_Addr pc, uint64_t rel, struct mt_line *lines)
 {
 	const char *name = NULL, *file = "";
 	Dwarf_Die *cudie, *scopes = NULL, innermost;
@@ -533,7 +571,8 @@ static int symbolize(struct mt_profile *p, Dwfl_Module *mod, const char *module_
 		call_site(cudie, &scopes[i], &file, &line);
 	}
 	if (!nr) {
-		name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
+		name = symbols ? find_symbol(symbols, pc) :
+				 dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
 		if (!name) {
 			snprintf(fallback, sizeof(fallback), "%s+0x%" PRIx64, module_name, rel);
 			name = fallback;
@@ -615,6 +654,7 @@ static struct symbol_source *source_of(struct mt_unwinder *u, long module, Dwfl_
 		src->dwfl = NULL;
 		return NULL;
 	}
+	load_symbols(src);
 	return src;
 }
 
@@ -639,9 +679,10 @@ static long elf_location(struct mt_unwinder *u, Dwfl_Module *mod, Dwarf_Addr pc)
 		return loc;
 	src = source_of(u, module, mod);
 	if (src)
-		nr = symbolize(p, src->mod, p->modules[module].path, addr + src->bias, addr, lines);
+		nr = symbolize(p, src->mod, src, p->modules[module].path, addr + src->bias, addr,
+			       lines);
 	else
-		nr = symbolize(p, mod, p->modules[module].path, pc, addr, lines);
+		nr = symbolize(p, mod, NULL, p->modules[module].path, pc, addr, lines);
 	if (nr < 0)
 		return nr;
 	return profile_add_location(p, module, addr, lines, nr);

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <search.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -287,4 +288,33 @@ int mt_parse_listen(const char *listen, struct sockaddr_storage *addr)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+static int cmp_pid_key(const void *a, const void *b)
+{
+	uint32_t pa = *(const uint32_t *)a, pb = *(const uint32_t *)b;
+
+	return (pa > pb) - (pa < pb);
+}
+
+void *mt_pid_table_get(void **root, uint32_t pid, size_t size, bool create)
+{
+	void *node = tfind(&pid, root, cmp_pid_key), *item;
+
+	if (node || !create)
+		return node ? *(void **)node : NULL;
+	item = calloc(1, size);
+	if (!item)
+		return NULL;
+	*(uint32_t *)item = pid;
+	if (!tsearch(item, root, cmp_pid_key)) {
+		free(item);
+		return NULL;
+	}
+	return item;
+}
+
+void mt_pid_table_remove(void **root, uint32_t pid)
+{
+	tdelete(&pid, root, cmp_pid_key);
 }

@@ -38,6 +38,14 @@ int mt_parse_pid_list(const char *s, int **pids, int *nr);
  */
 bool mt_sudo_caller(unsigned int *uid, unsigned int *gid);
 
+/*
+ * A tsearch tree of malloc'd structs whose first field is a uint32_t pid:
+ * the one for pid (a zeroed one of `size` bytes is added if `create`), or
+ * NULL. Removing unlinks it; the caller frees it.
+ */
+void *mt_pid_table_get(void **root, uint32_t pid, size_t size, bool create);
+void mt_pid_table_remove(void **root, uint32_t pid);
+
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
 uint64_t mt_now_ns(void);
 
