@@ -53,7 +53,8 @@ struct unwind_image {
 	const struct mt_sample_event *sample; /* being unwound */
 	struct jit_symbol *jit;
 	size_t nr_jit;
-	off_t jit_size; /* size of the perf map when read */
+	off_t jit_size; /* size of the perf map when read; 0: none seen */
+	uint64_t jit_checked_ns; /* when it was last looked at (at most every 50 ms) */
 	long jit_module;
 };
 
@@ -200,6 +201,8 @@ static int report_maps(struct unwind_image *img, bool add)
 }
 
 /* The image of pid's mappings now; its dwfl is NULL if they cannot be read. */
+static void load_perf_map(struct unwind_image *img);
+
 static struct unwind_image *new_image(uint32_t pid)
 {
 	struct unwind_image *img = calloc(1, sizeof(*img));
@@ -217,6 +220,7 @@ static struct unwind_image *new_image(uint32_t pid)
 	}
 	if (img->dwfl)
 		img->attached = dwfl_attach_state(img->dwfl, NULL, pid, &thread_callbacks, img);
+	load_perf_map(img); /* a JIT runtime's names, if it writes them */
 	return img;
 }
 
@@ -395,15 +399,12 @@ static void load_perf_map(struct unwind_image *img)
 	qsort(img->jit, img->nr_jit, sizeof(*img->jit), cmp_jit);
 }
 
-static const struct jit_symbol *find_jit(struct unwind_image *img, uint64_t pc)
+static const struct jit_symbol *search_jit(const struct unwind_image *img, uint64_t pc)
 {
-	size_t lo = 0, hi;
+	size_t lo = 0, hi = img->nr_jit, mid;
 
-	load_perf_map(img);
-	hi = img->nr_jit;
 	while (lo < hi) { /* the last symbol starting at or before pc */
-		size_t mid = (lo + hi) / 2;
-
+		mid = (lo + hi) / 2;
 		if (img->jit[mid].start <= pc)
 			lo = mid + 1;
 		else
@@ -412,6 +413,22 @@ static const struct jit_symbol *find_jit(struct unwind_image *img, uint64_t pc)
 	if (!lo || pc - img->jit[lo - 1].start >= img->jit[lo - 1].size)
 		return NULL;
 	return &img->jit[lo - 1];
+}
+
+/* The JIT symbol at pc, reading the perf map again (at most every 50 ms) if it grew since. */
+static const struct jit_symbol *find_jit(struct unwind_image *img, uint64_t pc)
+{
+	const struct jit_symbol *sym = search_jit(img, pc);
+	uint64_t now;
+
+	if (sym)
+		return sym;
+	now = mt_now_ns();
+	if (now - img->jit_checked_ns < 50 * 1000000ull)
+		return NULL;
+	img->jit_checked_ns = now;
+	load_perf_map(img);
+	return search_jit(img, pc);
 }
 
 static long jit_location(struct mt_unwinder *u, struct unwind_image *img, uint64_t pc)
@@ -518,7 +535,7 @@ static const char *find_symbol(const struct symbol_source *src, Dwarf_Addr addr)
 	if (!lo)
 		return NULL;
 	sym = &src->symbols[lo - 1];
-	return !sym->size || addr - sym->start < sym->size ? sym->name : NULL;
+	return addr - sym->start < (sym->size ? sym->size : 1) ? sym->name : NULL;
 }
 
 /*
@@ -697,10 +714,16 @@ static long location_of(struct mt_unwinder *u, struct unwind_image *img, uint64_
 	long loc;
 
 	u->profile->frames++;
-	if (!mod) {
+	/*
+	 * JIT code first when there is a perf map: Node also maps its own
+	 * binary high up, which makes libdwfl's module for it span the heap.
+	 */
+	if (img->jit_size || !mod) {
 		loc = jit_location(u, img, lookup);
 		if (loc != -1)
 			return loc;
+	}
+	if (!mod) {
 		/* a library loaded after the maps were read */
 		if (img->dwfl && img->rereads < MT_MAPS_REREADS) {
 			img->rereads++;
