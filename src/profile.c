@@ -18,10 +18,14 @@
 #include "profile.h"
 #include "util.h"
 
-/* An index node: the fields of the thing it indexes that make its identity. */
+/*
+ * An index node: the fields of the thing it indexes that make its identity.
+ * Pointers go to memory that never moves (not into the growing arrays).
+ */
 struct index_key {
 	const char *s1, *s2;
 	const uint32_t *locs;
+	char comm[MT_COMM_LEN]; /* a stack's process name: a copy, its array moves */
 	uint64_t n1, n2;
 	uint32_t id;
 };
@@ -59,7 +63,7 @@ static int cmp_numbers(const void *a, const void *b)
 static int cmp_stack(const void *a, const void *b)
 {
 	const struct index_key *ka = a, *kb = b;
-	int c = strcmp(ka->s1, kb->s1);
+	int c = strcmp(ka->comm, kb->comm);
 
 	if (c)
 		return c;
@@ -245,10 +249,11 @@ long profile_add_location(struct mt_profile *p, uint32_t module, uint64_t addres
 static long intern_stack(struct mt_profile *p, const char *comm, const uint32_t *locs,
 			 uint32_t nr_locs)
 {
-	struct index_key key = { .s1 = comm, .locs = locs, .n1 = nr_locs, .id = p->nr_stacks };
+	struct index_key key = { .locs = locs, .n1 = nr_locs, .id = p->nr_stacks };
 	struct mt_stack *s;
 	long id;
 
+	snprintf(key.comm, sizeof(key.comm), "%s", comm);
 	id = index_lookup(&p->stack_index, &key, cmp_stack, false);
 	if (id >= 0)
 		return id;
@@ -262,7 +267,6 @@ static long intern_stack(struct mt_profile *p, const char *comm, const uint32_t 
 	if (!s->locs)
 		return -ENOMEM;
 	memcpy(s->locs, locs, nr_locs * sizeof(*locs));
-	key.s1 = s->comm;
 	key.locs = s->locs;
 	id = index_lookup(&p->stack_index, &key, cmp_stack, true);
 	if (id < 0) {
