@@ -312,8 +312,10 @@ int report_finish(struct mt_report *r, uint64_t end_ns)
 	int err = 0;
 
 	r->end_ns = end_ns;
-	if (r->profile)
+	if (r->profile) {
+		unwinder_finish(r->unwinder);
 		profile_finish(r->profile);
+	}
 	if (r->keep_exited)
 		drop_small_exited(r, r->keep_exited);
 	if (!r->keep_rows)

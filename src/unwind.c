@@ -83,12 +83,25 @@ struct elf_symbol {
 	const char *name;	/* in the ELF's string table */
 };
 
+/*
+ * A frame in code no ELF symbol names, in a process that writes a perf map:
+ * JIT code the runtime had not written its line for when the sample came.
+ * Named when tracing ends, from the map as the runtime left it.
+ */
+struct unnamed_jit {
+	uint32_t pid; /* whose perf map */
+	uint32_t location;
+	uint64_t pc;
+};
+
 struct mt_unwinder {
 	struct mt_profile *profile;
 	void *processes; /* tsearch tree of struct unwind_process by pid */
 	long unknown_location;
 	struct symbol_source *sources; /* by profile module id */
 	size_t nr_sources;
+	struct unnamed_jit *unnamed;
+	size_t nr_unnamed, cap_unnamed;
 };
 
 /* The process whose files find_elf opens (libdwfl opens them lazily, inside our calls). */
@@ -341,6 +354,7 @@ void unwinder_free(struct mt_unwinder *u)
 		free(u->sources[i].symbols);
 	}
 	free(u->sources);
+	free(u->unnamed);
 	free(u);
 }
 
@@ -415,45 +429,131 @@ static const struct jit_symbol *search_jit(const struct unwind_image *img, uint6
 	return &img->jit[lo - 1];
 }
 
-/* The JIT symbol at pc, reading the perf map again (at most every 50 ms) if it grew since. */
+/* Read the perf map again if it grew (or appeared) since; at most every 50 ms. */
+static void refresh_perf_map(struct unwind_image *img)
+{
+	uint64_t now = mt_now_ns();
+
+	if (now - img->jit_checked_ns < 50 * 1000000ull)
+		return;
+	img->jit_checked_ns = now;
+	load_perf_map(img);
+}
+
 static const struct jit_symbol *find_jit(struct unwind_image *img, uint64_t pc)
 {
 	const struct jit_symbol *sym = search_jit(img, pc);
-	uint64_t now;
 
 	if (sym)
 		return sym;
-	now = mt_now_ns();
-	if (now - img->jit_checked_ns < 50 * 1000000ull)
-		return NULL;
-	img->jit_checked_ns = now;
-	load_perf_map(img);
+	refresh_perf_map(img);
 	return search_jit(img, pc);
+}
+
+/* The profile's module of the image's perf map (JIT addresses are absolute). */
+static long jit_module_of(struct mt_unwinder *u, struct unwind_image *img)
+{
+	char path[64];
+
+	if (img->jit_module < 0) {
+		snprintf(path, sizeof(path), "/tmp/perf-%u.map", img->pid);
+		img->jit_module = profile_module(u->profile, path, "");
+	}
+	return img->jit_module;
 }
 
 static long jit_location(struct mt_unwinder *u, struct unwind_image *img, uint64_t pc)
 {
-	const struct jit_symbol *sym = find_jit(img, pc);
+	const struct jit_symbol *sym;
 	struct mt_line line = { 0 };
-	char path[64];
-	long loc, function;
+	long module, loc, function;
 
+	if (img->jit_module >= 0) { /* a frame left unnamed before, or a symbol's start */
+		loc = profile_find_location(u->profile, img->jit_module, pc);
+		if (loc >= 0)
+			return loc;
+	}
+	sym = find_jit(img, pc);
 	if (!sym)
 		return -1;
-	if (img->jit_module < 0) {
-		snprintf(path, sizeof(path), "/tmp/perf-%u.map", img->pid);
-		img->jit_module = profile_module(u->profile, path, "");
-		if (img->jit_module < 0)
-			return img->jit_module;
-	}
-	loc = profile_find_location(u->profile, img->jit_module, sym->start);
+	module = jit_module_of(u, img);
+	if (module < 0)
+		return module;
+	loc = profile_find_location(u->profile, module, sym->start);
 	if (loc >= 0)
 		return loc;
 	function = profile_function(u->profile, sym->name, "");
 	if (function < 0)
 		return function;
 	line.function = function;
-	return profile_add_location(u->profile, img->jit_module, sym->start, &line, 1);
+	return profile_add_location(u->profile, module, sym->start, &line, 1);
+}
+
+/* A location for pc, named "[jit 0x...]" until unwinder_finish() finds its name. */
+static long unnamed_jit_location(struct mt_unwinder *u, struct unwind_image *img, uint64_t pc)
+{
+	struct mt_line line = { 0 };
+	struct unnamed_jit *grown;
+	long module, function, loc;
+	char name[32];
+	size_t cap;
+
+	if (u->nr_unnamed == u->cap_unnamed) {
+		cap = u->cap_unnamed ? 2 * u->cap_unnamed : 64;
+		grown = realloc(u->unnamed, cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		u->unnamed = grown;
+		u->cap_unnamed = cap;
+	}
+	module = jit_module_of(u, img);
+	if (module < 0)
+		return module;
+	snprintf(name, sizeof(name), "[jit 0x%" PRIx64 "]", pc);
+	function = profile_function(u->profile, name, "");
+	if (function < 0)
+		return function;
+	line.function = function;
+	loc = profile_add_location(u->profile, module, pc, &line, 1);
+	if (loc < 0)
+		return loc;
+	u->unnamed[u->nr_unnamed++] = (struct unnamed_jit){ .pid = img->pid, .location = loc, .pc = pc };
+	return loc;
+}
+
+static int cmp_unnamed(const void *a, const void *b)
+{
+	const struct unnamed_jit *ua = a, *ub = b;
+
+	return (ua->pid > ub->pid) - (ua->pid < ub->pid);
+}
+
+void unwinder_finish(struct mt_unwinder *u)
+{
+	struct unwind_image map = { .jit_module = -1 };
+	const struct jit_symbol *sym;
+	const struct unnamed_jit *f;
+	long function;
+	size_t i;
+
+	if (!u->nr_unnamed)
+		return;
+	qsort(u->unnamed, u->nr_unnamed, sizeof(*u->unnamed), cmp_unnamed);
+	for (i = 0; i < u->nr_unnamed; i++) {
+		f = &u->unnamed[i];
+		if (!i || f->pid != map.pid) {
+			free_jit(&map);
+			map.pid = f->pid;
+			map.jit_size = 0;
+			load_perf_map(&map);
+		}
+		sym = search_jit(&map, f->pc);
+		function = sym ? profile_function(u->profile, sym->name, "") : -1;
+		if (function >= 0)
+			u->profile->locations[f->location].lines[0].function = function;
+	}
+	free_jit(&map);
+	u->nr_unnamed = 0;
 }
 
 static const char *die_name(Dwarf_Die *die)
@@ -541,17 +641,16 @@ static const char *find_symbol(const struct symbol_source *src, Dwarf_Addr addr)
 /*
  * The frames at one address, innermost first: the inlined calls that contain
  * it (from the DWARF scopes) and the function they were inlined into. Without
- * debuginfo: the ELF symbol, or module+offset.
+ * debuginfo: the ELF symbol. 0 frames if nothing names it.
  */
 static int symbolize(struct mt_profile *p, Dwfl_Module *mod, const struct symbol_source *symbols,
-		     const char *module_name, Dwarf_Addr pc, uint64_t rel, struct mt_line *lines)
+		     Dwarf_Addr pc, struct mt_line *lines)
 {
 	const char *name = NULL, *file = "";
 	Dwarf_Die *cudie, *scopes = NULL, innermost;
 	Dwarf_Addr bias, off;
 	Dwfl_Line *src;
 	GElf_Sym sym;
-	char fallback[PATH_MAX + 32];
 	int nr = 0, nr_scopes, line = 0, tag, i;
 	long function;
 
@@ -590,10 +689,8 @@ static int symbolize(struct mt_profile *p, Dwfl_Module *mod, const struct symbol
 	if (!nr) {
 		name = symbols ? find_symbol(symbols, pc) :
 				 dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
-		if (!name) {
-			snprintf(fallback, sizeof(fallback), "%s+0x%" PRIx64, module_name, rel);
-			name = fallback;
-		}
+		if (!name)
+			goto out;
 		function = profile_function(p, name, file);
 		if (function < 0) {
 			nr = function;
@@ -675,14 +772,19 @@ static struct symbol_source *source_of(struct mt_unwinder *u, long module, Dwfl_
 	return src;
 }
 
-/* -1: pc is not in the module after all (libdwfl may answer with a neighbour) */
-static long elf_location(struct mt_unwinder *u, Dwfl_Module *mod, Dwarf_Addr pc)
+/*
+ * -1: pc is not in the module after all (libdwfl may answer with a
+ * neighbour), or, if named_only, no symbol names it. Otherwise an address
+ * without a name is module+offset.
+ */
+static long elf_location(struct mt_unwinder *u, Dwfl_Module *mod, Dwarf_Addr pc, bool named_only)
 {
 	struct mt_line lines[MT_MAX_INLINED];
 	struct mt_profile *p = u->profile;
 	Dwarf_Addr start, end, bias, addr;
 	struct symbol_source *src;
-	long module, loc;
+	char name[PATH_MAX + 32];
+	long module, loc, function;
 	int nr;
 
 	module = module_id(p, mod, &start, &end, &bias);
@@ -696,12 +798,20 @@ static long elf_location(struct mt_unwinder *u, Dwfl_Module *mod, Dwarf_Addr pc)
 		return loc;
 	src = source_of(u, module, mod);
 	if (src)
-		nr = symbolize(p, src->mod, src, p->modules[module].path, addr + src->bias, addr,
-			       lines);
+		nr = symbolize(p, src->mod, src, addr + src->bias, lines);
 	else
-		nr = symbolize(p, mod, NULL, p->modules[module].path, pc, addr, lines);
+		nr = symbolize(p, mod, NULL, pc, lines);
 	if (nr < 0)
 		return nr;
+	if (!nr && named_only)
+		return -1;
+	if (!nr) {
+		snprintf(name, sizeof(name), "%s+0x%" PRIx64, p->modules[module].path, addr);
+		function = profile_function(p, name, "");
+		if (function < 0)
+			return function;
+		lines[nr++] = (struct mt_line){ .function = function };
+	}
 	return profile_add_location(p, module, addr, lines, nr);
 }
 
@@ -714,6 +824,8 @@ static long location_of(struct mt_unwinder *u, struct unwind_image *img, uint64_
 	long loc;
 
 	u->profile->frames++;
+	if (!img->jit_size) /* a runtime writes its map from its start on, after exec */
+		refresh_perf_map(img);
 	/*
 	 * JIT code first when there is a perf map: Node also maps its own
 	 * binary high up, which makes libdwfl's module for it span the heap.
@@ -731,7 +843,9 @@ static long location_of(struct mt_unwinder *u, struct unwind_image *img, uint64_
 				mod = dwfl_addrmodule(img->dwfl, lookup);
 		}
 	}
-	loc = mod ? elf_location(u, mod, lookup) : -1;
+	loc = mod ? elf_location(u, mod, lookup, img->jit_size > 0) : -1;
+	if (loc == -1 && img->jit_size > 0)
+		return unnamed_jit_location(u, img, lookup);
 	if (loc == -1) {
 		u->profile->unknown_frames++;
 		return u->unknown_location;

@@ -27,6 +27,9 @@ void unwinder_free(struct mt_unwinder *u);
  */
 int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uint32_t *locs);
 
+/* Tracing ended: name the JIT frames whose perf-map lines came after their samples. */
+void unwinder_finish(struct mt_unwinder *u);
+
 /* child was forked from parent: until it execs, it has its parent's mappings. 0 or -ENOMEM. */
 int unwinder_on_fork(struct mt_unwinder *u, uint32_t child, uint32_t parent);
 

@@ -161,7 +161,9 @@ test_separate_debuginfo_by_build_id() {
 	grep -q '^grow_big_buffer  *sites\.c:[0-9]' out.txt || fail "no file:line from the debuginfo: $(grep -A4 'sites overall' out.txt)"
 }
 
-# JIT code: Node's /tmp/perf-PID.map names the JavaScript functions
+# JIT code: Node's /tmp/perf-PID.map names the JavaScript functions. The
+# arrays hold 200 x 64K elements x 8 bytes = 100 MiB: at least half of it must
+# be found under the function, also for frames whose map line came late.
 test_node_perf_map_names_js_functions() {
 	require_bpf
 	command -v node > /dev/null || fail "node is not installed (tools/install-deps.sh test)"
@@ -180,7 +182,7 @@ JS
 	"$MEMTRACE" -q --sample-bytes 64K --json r.json -- node --perf-basic-prof grow.js > wl.out
 	rm -f "/tmp/perf-$(jqf '.pids[0]' r.json).map"
 	assert_eq "script ran" "$(kv arrays wl.out)" 200
-	assert_ge "growth under the JS function" "$(jqf '[.growth_sites[] | select(any(.stack[]; test("growJsArrays"))) | .bytes] | add // 0' r.json)" $((20 * MIB))
+	assert_ge "growth under the JS function" "$(jqf '[.growth_sites[] | select(any(.stack[]; test("growJsArrays"))) | .bytes] | add // 0' r.json)" $((50 * MIB))
 }
 
 # every mapping of at least --big-bytes is recorded with its stack, unsampled
