@@ -764,8 +764,14 @@ static struct symbol_source *source_of(struct mt_unwinder *u, long module, Dwfl_
 	src->mod = dwfl_report_offline(src->dwfl, u->profile->modules[module].path, file, -1);
 	dwfl_report_end(src->dwfl, NULL, NULL);
 	if (!src->mod || !dwfl_module_getelf(src->mod, &src->bias)) {
+		/*
+		 * Its file was opened through /proc/PID/root of a process that
+		 * has exited since: try again with the next process that maps it,
+		 * or every later one would symbolize through its own Dwfl.
+		 */
 		dwfl_end(src->dwfl);
 		src->dwfl = NULL;
+		src->tried = false;
 		return NULL;
 	}
 	load_symbols(src);
