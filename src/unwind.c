@@ -40,6 +40,14 @@ struct jit_symbol {
 	char *name;
 };
 
+/* The symbols of a perf map, by address, as last read. */
+struct perf_map {
+	struct jit_symbol *syms;
+	size_t nr;
+	off_t size;	     /* of the file when read; 0: none seen */
+	uint64_t checked_ns; /* when it was last looked at (at most every 50 ms) */
+};
+
 /*
  * The address space of an image: a process from exec on, shared with the
  * children it forks until they exec (their mappings are a copy of it).
@@ -51,11 +59,8 @@ struct unwind_image {
 	bool attached;	  /* dwfl_attach_state done */
 	unsigned rereads; /* of /proc/PID/maps, after the first */
 	const struct mt_sample_event *sample; /* being unwound */
-	struct jit_symbol *jit;
-	size_t nr_jit;
-	off_t jit_size; /* size of the perf map when read; 0: none seen */
-	uint64_t jit_checked_ns; /* when it was last looked at (at most every 50 ms) */
-	long jit_module;
+	struct perf_map jit;
+	long jit_module; /* the profile's module for it; -1 until needed */
 };
 
 struct unwind_process {
@@ -70,8 +75,8 @@ struct unwind_process {
  * once per process (a build runs hundreds of compilers, each a new image).
  */
 struct symbol_source {
-	bool tried;
-	Dwfl *dwfl;	 /* NULL: could not be opened; the process's own module is used */
+	bool settled;	 /* opened, or there is no file (the vDSO) */
+	Dwfl *dwfl;	 /* NULL: not opened; the process's own module is used */
 	Dwfl_Module *mod;
 	Dwarf_Addr bias; /* file address + bias = address in this Dwfl */
 	struct elf_symbol *symbols; /* its function symbols by address (dwfl_module_addrinfo */
@@ -214,7 +219,7 @@ static int report_maps(struct unwind_image *img, bool add)
 }
 
 /* The image of pid's mappings now; its dwfl is NULL if they cannot be read. */
-static void load_perf_map(struct unwind_image *img);
+static void perf_map_load(struct perf_map *map, uint32_t pid);
 
 static struct unwind_image *new_image(uint32_t pid)
 {
@@ -233,19 +238,19 @@ static struct unwind_image *new_image(uint32_t pid)
 	}
 	if (img->dwfl)
 		img->attached = dwfl_attach_state(img->dwfl, NULL, pid, &thread_callbacks, img);
-	load_perf_map(img); /* a JIT runtime's names, if it writes them */
+	perf_map_load(&img->jit, pid); /* a JIT runtime's names, if it writes them */
 	return img;
 }
 
-static void free_jit(struct unwind_image *img)
+static void perf_map_free(struct perf_map *map)
 {
 	size_t i;
 
-	for (i = 0; i < img->nr_jit; i++)
-		free(img->jit[i].name);
-	free(img->jit);
-	img->jit = NULL;
-	img->nr_jit = 0;
+	for (i = 0; i < map->nr; i++)
+		free(map->syms[i].name);
+	free(map->syms);
+	map->syms = NULL;
+	map->nr = 0;
 }
 
 static struct unwind_image *image_ref(struct unwind_image *img)
@@ -260,7 +265,7 @@ static void image_unref(struct unwind_image *img)
 		return;
 	if (img->dwfl)
 		dwfl_end(img->dwfl);
-	free_jit(img);
+	perf_map_free(&img->jit);
 	free(img);
 }
 
@@ -376,7 +381,7 @@ static int cmp_jit(const void *a, const void *b)
 }
 
 /* Read /tmp/perf-PID.map again if it grew (JIT runtimes append to it). */
-static void load_perf_map(struct unwind_image *img)
+static void perf_map_load(struct perf_map *map, uint32_t pid)
 {
 	struct jit_symbol *grown, sym;
 	char path[64], *line = NULL;
@@ -384,70 +389,70 @@ static void load_perf_map(struct unwind_image *img)
 	struct stat st;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/tmp/perf-%u.map", img->pid);
-	if (stat(path, &st) || st.st_size == img->jit_size)
+	snprintf(path, sizeof(path), "/tmp/perf-%u.map", pid);
+	if (stat(path, &st) || st.st_size == map->size)
 		return;
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	free_jit(img);
-	img->jit_size = st.st_size;
+	perf_map_free(map);
+	map->size = st.st_size;
 	while (getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = '\0';
 		if (procfs_parse_perf_map_line(line, &sym.start, &sym.size, &name_at))
 			continue;
-		if (img->nr_jit == alloc) {
+		if (map->nr == alloc) {
 			alloc = alloc ? alloc * 2 : 256;
-			grown = realloc(img->jit, alloc * sizeof(*grown));
+			grown = realloc(map->syms, alloc * sizeof(*grown));
 			if (!grown)
 				break;
-			img->jit = grown;
+			map->syms = grown;
 		}
 		sym.name = strdup(line + name_at);
 		if (!sym.name)
 			break;
-		img->jit[img->nr_jit++] = sym;
+		map->syms[map->nr++] = sym;
 	}
 	free(line);
 	fclose(f);
-	qsort(img->jit, img->nr_jit, sizeof(*img->jit), cmp_jit);
+	qsort(map->syms, map->nr, sizeof(*map->syms), cmp_jit);
 }
 
-static const struct jit_symbol *search_jit(const struct unwind_image *img, uint64_t pc)
+/* Read the perf map again if it grew (or appeared) since; at most every 50 ms. */
+static void perf_map_refresh(struct perf_map *map, uint32_t pid)
 {
-	size_t lo = 0, hi = img->nr_jit, mid;
+	uint64_t now = mt_now_ns();
+
+	if (now - map->checked_ns < 50 * 1000000ull)
+		return;
+	map->checked_ns = now;
+	perf_map_load(map, pid);
+}
+
+static const struct jit_symbol *perf_map_search(const struct perf_map *map, uint64_t pc)
+{
+	size_t lo = 0, hi = map->nr, mid;
 
 	while (lo < hi) { /* the last symbol starting at or before pc */
 		mid = (lo + hi) / 2;
-		if (img->jit[mid].start <= pc)
+		if (map->syms[mid].start <= pc)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (!lo || pc - img->jit[lo - 1].start >= img->jit[lo - 1].size)
+	if (!lo || pc - map->syms[lo - 1].start >= map->syms[lo - 1].size)
 		return NULL;
-	return &img->jit[lo - 1];
-}
-
-/* Read the perf map again if it grew (or appeared) since; at most every 50 ms. */
-static void refresh_perf_map(struct unwind_image *img)
-{
-	uint64_t now = mt_now_ns();
-
-	if (now - img->jit_checked_ns < 50 * 1000000ull)
-		return;
-	img->jit_checked_ns = now;
-	load_perf_map(img);
+	return &map->syms[lo - 1];
 }
 
 static const struct jit_symbol *find_jit(struct unwind_image *img, uint64_t pc)
 {
-	const struct jit_symbol *sym = search_jit(img, pc);
+	const struct jit_symbol *sym = perf_map_search(&img->jit, pc);
 
 	if (sym)
 		return sym;
-	refresh_perf_map(img);
-	return search_jit(img, pc);
+	perf_map_refresh(&img->jit, img->pid);
+	return perf_map_search(&img->jit, pc);
 }
 
 /* The profile's module of the image's perf map (JIT addresses are absolute). */
@@ -530,7 +535,7 @@ static int cmp_unnamed(const void *a, const void *b)
 
 void unwinder_finish(struct mt_unwinder *u)
 {
-	struct unwind_image map = { .jit_module = -1 };
+	struct perf_map map = { 0 };
 	const struct jit_symbol *sym;
 	const struct unnamed_jit *f;
 	long function;
@@ -541,18 +546,17 @@ void unwinder_finish(struct mt_unwinder *u)
 	qsort(u->unnamed, u->nr_unnamed, sizeof(*u->unnamed), cmp_unnamed);
 	for (i = 0; i < u->nr_unnamed; i++) {
 		f = &u->unnamed[i];
-		if (!i || f->pid != map.pid) {
-			free_jit(&map);
-			map.pid = f->pid;
-			map.jit_size = 0;
-			load_perf_map(&map);
+		if (!i || f->pid != u->unnamed[i - 1].pid) {
+			perf_map_free(&map);
+			map.size = 0;
+			perf_map_load(&map, f->pid);
 		}
-		sym = search_jit(&map, f->pc);
+		sym = perf_map_search(&map, f->pc);
 		function = sym ? profile_function(u->profile, sym->name, "") : -1;
 		if (function >= 0)
 			u->profile->locations[f->location].lines[0].function = function;
 	}
-	free_jit(&map);
+	perf_map_free(&map);
 	u->nr_unnamed = 0;
 }
 
@@ -751,12 +755,13 @@ static struct symbol_source *source_of(struct mt_unwinder *u, long module, Dwfl_
 		u->nr_sources = nr;
 	}
 	src = &u->sources[module];
-	if (src->tried)
+	if (src->settled)
 		return src->dwfl ? src : NULL;
-	src->tried = true;
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &file, NULL);
-	if (!file) /* the vDSO: from the process's memory, no file */
+	if (!file) { /* the vDSO: from the process's memory, no file */
+		src->settled = true;
 		return NULL;
+	}
 	src->dwfl = dwfl_begin(&offline_callbacks);
 	if (!src->dwfl)
 		return NULL;
@@ -771,9 +776,9 @@ static struct symbol_source *source_of(struct mt_unwinder *u, long module, Dwfl_
 		 */
 		dwfl_end(src->dwfl);
 		src->dwfl = NULL;
-		src->tried = false;
 		return NULL;
 	}
+	src->settled = true;
 	load_symbols(src);
 	return src;
 }
@@ -830,13 +835,11 @@ static long location_of(struct mt_unwinder *u, struct unwind_image *img, uint64_
 	long loc;
 
 	u->profile->frames++;
-	if (!img->jit_size) /* a runtime writes its map from its start on, after exec */
-		refresh_perf_map(img);
 	/*
 	 * JIT code first when there is a perf map: Node also maps its own
 	 * binary high up, which makes libdwfl's module for it span the heap.
 	 */
-	if (img->jit_size || !mod) {
+	if (img->jit.size || !mod) {
 		loc = jit_location(u, img, lookup);
 		if (loc != -1)
 			return loc;
@@ -849,8 +852,8 @@ static long location_of(struct mt_unwinder *u, struct unwind_image *img, uint64_
 				mod = dwfl_addrmodule(img->dwfl, lookup);
 		}
 	}
-	loc = mod ? elf_location(u, mod, lookup, img->jit_size > 0) : -1;
-	if (loc == -1 && img->jit_size > 0)
+	loc = mod ? elf_location(u, mod, lookup, img->jit.size > 0) : -1;
+	if (loc == -1 && img->jit.size > 0)
 		return unnamed_jit_location(u, img, lookup);
 	if (loc == -1) {
 		u->profile->unknown_frames++;
@@ -914,6 +917,8 @@ int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uin
 	if (!img)
 		return -ENOMEM;
 	opening_pid = img->pid;
+	if (!img->jit.size) /* a runtime writes its map from its start on, after exec */
+		perf_map_refresh(&img->jit, img->pid);
 
 	nr = unwind_dwarf(img, e, pcs);
 	if (nr > 1 && (e->flags & MT_SAMPLE_HAS_FP))
