@@ -21,6 +21,7 @@ int BPF_PROG(on_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 	struct mt_proc_entry *e;
 	__u64 now, from, to;
 	__s64 vm;
+	bool locked;
 	int i;
 
 	e = lookup_proc(task->tgid);
@@ -33,7 +34,7 @@ int BPF_PROG(on_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 		return 0;
 	}
 	to = task_memcg_id(task);
-	bpf_spin_lock(&e->lock);
+	locked = lock_proc(e);
 	from = e->proc.cgroup_id;
 	e->proc.cgroup_id = to;
 	for (i = 0; i < MT_NR_COUNTERS; i++) {
@@ -41,7 +42,7 @@ int BPF_PROG(on_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 		out[i] = -in[i];
 	}
 	vm = e->proc.vm;
-	bpf_spin_unlock(&e->lock);
+	unlock_proc(e, locked);
 	if (from == to)
 		return 0;
 	now = bpf_ktime_get_ns();

@@ -12,7 +12,9 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "memtrace.h"
+#include "core_fixes.bpf.h"
 #include "maps.bpf.h"
+#include "lock.bpf.h"
 #include "rss_track.h"
 
 static __always_inline __u64 pages_to_bytes(__s64 pages)
@@ -21,17 +23,30 @@ static __always_inline __u64 pages_to_bytes(__s64 pages)
 }
 
 /*
- * The mm's counters as the kernel folds them (percpu_counter.count): exact up
- * to the per-CPU batch not yet folded (< 32 pages per CPU here). The exact
- * per-CPU sum is not readable from BPF on this kernel (KERNEL_FACTS.md).
- * Indices are constants: the verifier rejects a variable index into rss_stat.
+ * The mm's counters as the kernel keeps them. From 6.2 on, the folded value
+ * of each percpu_counter: exact up to the per-CPU batch not yet folded
+ * (max(32, 2 x CPUs) pages per CPU). Before 6.2, the mm's atomics, which
+ * lack what each thread has cached and not yet folded (rss.bpf.c adds the
+ * current thread's). The exact per-CPU sum is not readable from BPF
+ * (docs/kernels.md). Indices are constants: the verifier rejects a variable
+ * index into rss_stat.
  */
 static __always_inline void read_counters(struct mm_struct *mm, __u64 c[MT_NR_COUNTERS])
 {
-	c[MT_FILE] = pages_to_bytes(mm->rss_stat[MM_FILEPAGES].count);
-	c[MT_ANON] = pages_to_bytes(mm->rss_stat[MM_ANONPAGES].count);
-	c[MT_SWAP] = pages_to_bytes(mm->rss_stat[MM_SWAPENTS].count);
-	c[MT_SHMEM] = pages_to_bytes(mm->rss_stat[MM_SHMEMPAGES].count);
+	long pages[MT_NR_COUNTERS] = {};
+
+	if (cfg_rss_split) {
+		read_split_counters(mm, pages);
+	} else {
+		pages[MT_FILE] = mm->rss_stat[MM_FILEPAGES].count;
+		pages[MT_ANON] = mm->rss_stat[MM_ANONPAGES].count;
+		pages[MT_SWAP] = mm->rss_stat[MM_SWAPENTS].count;
+		pages[MT_SHMEM] = mm->rss_stat[MM_SHMEMPAGES].count;
+	}
+	c[MT_FILE] = pages_to_bytes(pages[MT_FILE]);
+	c[MT_ANON] = pages_to_bytes(pages[MT_ANON]);
+	c[MT_SWAP] = pages_to_bytes(pages[MT_SWAP]);
+	c[MT_SHMEM] = pages_to_bytes(pages[MT_SHMEM]);
 }
 
 static __always_inline __u64 resident(const __u64 c[MT_NR_COUNTERS])
@@ -119,8 +134,9 @@ static __always_inline void group_entry_add(struct mt_group_entry *e,
 	__u32 window = live_window;
 	__s64 rss;
 	int new_peak, i;
+	bool locked;
 
-	bpf_spin_lock(&e->lock);
+	locked = lock_group(e, cgroup_id);
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		e->group.counters[i] += delta[i];
 	e->group.vm += delta_vm;
@@ -138,7 +154,7 @@ static __always_inline void group_entry_add(struct mt_group_entry *e,
 	v.peak = e->group.rss.peak;
 	v.peak_ns = e->group.rss.peak_ns;
 	v.vm = e->group.vm;
-	bpf_spin_unlock(&e->lock);
+	unlock_group(e, cgroup_id, locked);
 	emit_rows(0, cgroup_id, &v, now);
 }
 
@@ -213,6 +229,7 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 	int new_peak, changed = vm != p->vm, i;
 	__u64 now, cgroup_id;
 	__u32 window;
+	bool locked;
 
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		changed |= (mask & (1u << i)) && c[i] != p->counters[i];
@@ -221,7 +238,7 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 
 	now = bpf_ktime_get_ns(); /* not before the fast path: it costs ~25 ns here */
 	window = live_window;
-	bpf_spin_lock(&e->lock);
+	locked = lock_proc(e);
 	for (i = 0; i < MT_NR_COUNTERS; i++) {
 		if (!(mask & (1u << i)))
 			continue;
@@ -244,30 +261,38 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 	v.vm = vm;
 	/* read with the counters: cgroup_attach_task moves both under this lock */
 	cgroup_id = p->cgroup_id;
-	bpf_spin_unlock(&e->lock);
+	unlock_proc(e, locked);
 
 	emit_rows(p->tgid, 0, &v, now);
 	groups_add(cgroup_id, delta, delta_vm, now);
 }
 
 /*
- * `e` if it accounts `mm`, else NULL. An event for an
- * mm other than the one the entry accounts is ignored: the `--` child's
- * pre-exec copy of memtrace, a vfork child's borrowed mm, the next image
- * during exec (sched_process_exec switches over), the old one torn down
- * after. A process found running (-p) learns its mm at its own first event.
+ * `e` if it accounts `mm`, else NULL. An event for an mm other than the one
+ * the entry accounts is ignored: the `--` child's pre-exec copy of
+ * memtrace, the next image during exec (sched_process_exec switches over),
+ * the old one torn down after. A process found running (-p) learns its mm
+ * at its first event where `owner` (mm->owner, the process) runs on it.
  */
 static __always_inline struct mt_proc_entry *entry_for_mm(struct mt_proc_entry *e,
-							  struct task_struct *task,
+							  struct task_struct *owner,
 							  struct mm_struct *mm)
 {
 	if (e->proc.mm == (__u64)mm)
 		return e;
-	if (!(e->proc.flags & MT_PROC_ADOPT_MM) || task->mm != mm)
+	if (!(e->proc.flags & MT_PROC_ADOPT_MM) || owner->mm != mm)
 		return NULL;
 	e->proc.mm = (__u64)mm;
 	e->proc.flags &= ~MT_PROC_ADOPT_MM;
 	return e;
+}
+
+/* proc_update() of the virtual size alone. */
+static __always_inline void proc_update_vm(struct mt_proc_entry *e, __u64 vm)
+{
+	const __u64 unused[MT_NR_COUNTERS] = {};
+
+	proc_update(e, unused, 0, vm);
 }
 
 /* proc_update() from the mm itself: counters and total_vm read now. */
@@ -309,8 +334,13 @@ static __always_inline void emit_proc_event(__u32 type, struct task_struct *task
 	e->ppid = ppid;
 	e->args_len = 0;
 	bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), task->comm);
-	/* argv, except at fork: the child runs its parent's until it execs */
-	if (type != MT_EV_FORK && task->mm) {
+	/*
+	 * argv, except at fork (the child runs its parent's until it execs), and
+	 * only from the task's own context: a user address means nothing in
+	 * another process (a runtime moving it to a cgroup); userspace reads
+	 * /proc then.
+	 */
+	if (type != MT_EV_FORK && task->mm && (__u64)task == bpf_get_current_task()) {
 		start = task->mm->arg_start;
 		len = task->mm->arg_end - start;
 		if (len > MT_ARGS_LEN)
@@ -353,6 +383,13 @@ static __always_inline int in_scope(struct task_struct *task)
 	cgrp = css->cgroup;
 	if (cgrp->level < (int)cfg_scope_level)
 		return 0;
+	if (bpf_core_field_exists(((struct cgroup___ancestor_ids *)cgrp)->ancestor_ids)) {
+		__u64 id = 0;
+
+		bpf_probe_read_kernel(&id, sizeof(id),
+				      &((struct cgroup___ancestor_ids *)cgrp)->ancestor_ids[cfg_scope_level]);
+		return id == cfg_scope_cgroup_id;
+	}
 	/* ancestors[] is a flexible array the verifier cannot bound: read it as memory */
 	bpf_probe_read_kernel(&ancestor, sizeof(ancestor), &cgrp->ancestors[cfg_scope_level]);
 	return ancestor && BPF_CORE_READ(ancestor, kn, id) == cfg_scope_cgroup_id;

@@ -86,35 +86,48 @@ static __always_inline void release_slot(struct mt_proc_entry *e, __u32 tgid)
 }
 
 /*
- * The last thread of a traced process exits. The tracepoint fires before
- * exit_mm(), so the mm still holds the final counters and the kernel's own
- * high-water marks (VmHWM, VmPeak) for the cross-check.
+ * The last thread of a traced process exits: take its final state, send it,
+ * free the entry. `mm` is the process's mm when the tracepoint fires before
+ * exit_mm() (its form with group_dead, newer than 6.12: the counters are read once more), NULL when it
+ * fires after (the counters are final already: exit_mm() folds the thread's
+ * cache, firing rss_stat, before it lets go). `hiwater_mm` holds the
+ * kernel's own high-water marks (VmHWM, VmPeak) for the cross-check: the
+ * mm itself, or after exit_mm() the task's active_mm, which it keeps a
+ * reference to until it is scheduled out.
  */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
+static __always_inline void process_exited(struct task_struct *task, struct mm_struct *mm,
+					   struct mm_struct *hiwater_mm)
 {
 	struct mt_proc_entry *e;
 	struct mt_exit_event *ev;
-	struct mm_struct *mm = task->mm;
 	__s64 delta[MT_NR_COUNTERS];
 	__u64 now = bpf_ktime_get_ns();
-	__u32 tgid = task->tgid;
+	__u32 tgid = task->tgid, flags;
 	__u64 hiwater;
+	bool locked;
 	int i;
 
-	if (!group_dead)
-		return 0;
 	e = lookup_proc(tgid);
 	if (!e) {
 		forget_out_of_scope(tgid);
-		return 0;
+		return;
 	}
+	/* with the older tracepoint two exiting threads may both find the group dead: one reports */
+	locked = lock_proc(e);
+	flags = e->proc.flags;
+	e->proc.flags |= MT_PROC_EXITING;
+	unlock_proc(e, locked);
+	if (flags & MT_PROC_EXITING)
+		return;
+
 	e->proc.faults = task_faults(task) - e->proc.faults_base;
-	if (mm && e->proc.mm == (__u64)mm) {
+	if (mm && e->proc.mm == (__u64)mm)
 		proc_update_from_mm(e, mm);
-		hiwater = pages_to_bytes(mm->hiwater_rss);
+	if (hiwater_mm && e->proc.mm == (__u64)hiwater_mm) {
+		/* VmHWM is the larger of hiwater_rss and the current RSS (get_mm_hiwater_rss()) */
+		hiwater = pages_to_bytes(hiwater_mm->hiwater_rss);
 		e->proc.hiwater_rss = hiwater > e->proc.rss.rss ? hiwater : e->proc.rss.rss;
-		hiwater = pages_to_bytes(mm->hiwater_vm);
+		hiwater = pages_to_bytes(hiwater_mm->hiwater_vm);
 		if (hiwater > e->proc.peak_vm)
 			e->proc.peak_vm = hiwater;
 	}
@@ -122,10 +135,10 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
 	e->proc.mm = 0;
 
 	/* the process's memory leaves the group's sum (its teardown is not tracked) */
-	bpf_spin_lock(&e->lock);
+	locked = lock_proc(e);
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		delta[i] = -(__s64)e->proc.counters[i];
-	bpf_spin_unlock(&e->lock);
+	unlock_proc(e, locked);
 	groups_add(e->proc.cgroup_id, delta, -(__s64)e->proc.vm, now);
 
 	e->proc.exit_ns = now;
@@ -134,9 +147,10 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
 
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev) {
-		/* keep the entry: userspace reports it from the map and counts the drop */
+		/* keep the entry: userspace reports it from the map, frees it, counts the drop */
+		e->proc.flags |= MT_PROC_EXIT_LOST;
 		__sync_fetch_and_add(&stats.ringbuf_drops, 1);
-		return 0;
+		return;
 	}
 	ev->hdr.type = MT_EV_EXIT;
 	ev->hdr.pid = tgid;
@@ -144,5 +158,26 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
 	ev->proc = e->proc;
 	submit_lazily(ev);
 	release_slot(e, tgid);
+}
+
+/* Newer than 6.12: fired before exit_mm(), and says whether the thread group is dead. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
+{
+	if (group_dead)
+		process_exited(task, task->mm, task->mm);
+	return 0;
+}
+
+/*
+ * 6.12 and older (the loader picks one of the two from the tracepoint's BTF):
+ * fired after exit_mm(), one argument. Every exiting thread has decremented
+ * signal->live by then: the group is dead when it is 0.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_sched_process_exit_after_mm, struct task_struct *task)
+{
+	if (!task->signal->live.counter)
+		process_exited(task, NULL, task->active_mm);
 	return 0;
 }

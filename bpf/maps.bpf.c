@@ -14,6 +14,7 @@ MT_GROUP_MAP group SEC(".maps");	  /* their sum */
 MT_CGROUPS_MAP cgroups SEC(".maps");	  /* their sum per memory cgroup */
 MT_EVENTS_MAP events SEC(".maps");	  /* lifecycle events and timeline rows */
 MT_EXACT_STASH_MAP exact_stash SEC(".maps"); /* --exact: classic event -> BTF program */
+MT_LOCK_OWNERS_MAP lock_owners SEC(".maps"); /* emulated locks (lock.bpf.h) */
 
 const volatile __u32 cfg_page_shift = 12;
 const volatile __u32 cfg_follow_children = 1; /* add forked children to `procs` */
@@ -30,6 +31,10 @@ const volatile __u32 cfg_stacks = 0;
 const volatile __u64 cfg_sample_threshold = 0;
 const volatile __u64 cfg_sample_weight = 0; /* bytes a sampled fault stands for */
 const volatile __u64 cfg_big_bytes = 0;	    /* mappings this big are recorded unsampled */
+/* tracing programs may not take bpf_spin_lock on this kernel: emulate it (lock.bpf.h) */
+const volatile __u32 cfg_emulated_locks = 0;
+/* before 6.2 the mm's counters are atomics plus per-thread caches (core_fixes.bpf.h) */
+const volatile __u32 cfg_rss_split = 0;
 
 struct mt_stats stats = {};
 __u32 live_window = 0; /* the live view's interval number, advanced by userspace */

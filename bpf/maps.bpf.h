@@ -72,6 +72,14 @@
 		__type(key, __u32);                                                                \
 		__type(value, struct mt_exact_stash);                                              \
 	}
+/* Emulated locks held now (lock.bpf.h): at most one per CPU at a time. */
+#define MT_LOCK_OWNERS_MAP                                                                         \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, 1024);                                                         \
+		__type(key, struct mt_lock_key);                                                   \
+		__type(value, __u8);                                                               \
+	}
 #define MT_EVENTS_MAP                                                                              \
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_RINGBUF);                                                \
@@ -86,6 +94,7 @@ extern MT_GROUP_MAP group SEC(".maps");
 extern MT_CGROUPS_MAP cgroups SEC(".maps");
 extern MT_EVENTS_MAP events SEC(".maps");
 extern MT_EXACT_STASH_MAP exact_stash SEC(".maps");
+extern MT_LOCK_OWNERS_MAP lock_owners SEC(".maps");
 extern const volatile __u32 cfg_page_shift;
 extern const volatile __u32 cfg_follow_children;
 extern const volatile __u64 cfg_resolution;
@@ -99,6 +108,8 @@ extern const volatile __u32 cfg_stacks;
 extern const volatile __u64 cfg_sample_threshold;
 extern const volatile __u64 cfg_sample_weight;
 extern const volatile __u64 cfg_big_bytes;
+extern const volatile __u32 cfg_emulated_locks;
+extern const volatile __u32 cfg_rss_split;
 extern struct mt_stats stats;
 extern __u32 live_window;
 #endif

@@ -51,12 +51,19 @@ struct mt_rss_track {
 /* mt_proc.flags */
 #define MT_PROC_AWAIT_EXEC (1u << 0) /* `--` child: memtrace's own pre-exec copy, not yet CMD */
 #define MT_PROC_ADOPT_MM (1u << 1)   /* -p: learn the mm at the process's first own event */
-#define MT_PROC_EXITED (1u << 2)     /* exit seen; entry left only because its event was lost */
+#define MT_PROC_EXITED (1u << 2)     /* exited: exit_status and exit_ns are set */
 #define MT_PROC_ATTACHED (1u << 3)   /* was running before tracing started (-p) */
 #define MT_PROC_OOM_KILLED (1u << 4) /* chosen by the OOM killer */
 /* userspace has this image's mappings, or its parent's (a forked copy): samples need not wake it */
 #define MT_PROC_LAYOUT_KNOWN (1u << 5)
 #define MT_PROC_SAMPLED (1u << 6) /* this image has sent a growth sample: its unmaps matter */
+#define MT_PROC_EXITING (1u << 7) /* an exiting thread took the exit report (BPF side only) */
+/*
+ * Its exit record was lost (ring buffer full): userspace reports the entry
+ * from the map and frees it. Until then the BPF side owns an exiting
+ * entry, record in flight or not, and frees it itself.
+ */
+#define MT_PROC_EXIT_LOST (1u << 8)
 
 /* Everything known about one traced process. */
 struct mt_proc {
@@ -116,6 +123,19 @@ struct mt_stats {
 	__u64 cgroups_full;    /* a memory cgroup could not get its group (map full) */
 	__u64 samples_lost;    /* growth samples among ringbuf_drops */
 	__u64 sampled_bytes_lost; /* the growth they stood for */
+	__u64 lock_timeouts;   /* emulated locks (older kernels): an update made without its lock */
+};
+
+/* Key of lock_owners, the emulated locks of kernels whose tracing programs lack bpf_spin_lock. */
+enum mt_lock_kind {
+	MT_LOCK_PROC = 1,  /* a process's entry, by tgid */
+	MT_LOCK_GROUP = 2, /* the total's (id 0) or a memory cgroup's, by id */
+};
+
+struct mt_lock_key {
+	__u32 kind;
+	__u32 pad;
+	__u64 id;
 };
 
 /* --exact: the classic rss_stat event's value, handed to the BTF program (per CPU). */
@@ -164,6 +184,10 @@ struct mt_proc_event {
 	char args[MT_ARGS_LEN];
 };
 
+/* mt_oom_event.flags */
+#define MT_OOM_FROM_ENTRY (1u << 0) /* the victim's memory is its entry's (mark_victim gave a pid) */
+#define MT_OOM_MEMCG_UNREAD (1u << 1) /* the memcg figures are for userspace to read */
+
 /* MT_EV_OOM: the victim and its memory when it was chosen. */
 struct mt_oom_event {
 	struct mt_event_header hdr;
@@ -172,6 +196,8 @@ struct mt_oom_event {
 	__u64 memcg_usage;		 /* its memcg's charge, peak and limit (0: none) */
 	__u64 memcg_peak;
 	__u64 memcg_limit;
+	__u32 flags;			 /* MT_OOM_* */
+	__u32 pad;
 	char comm[MT_COMM_LEN];
 };
 
@@ -254,7 +280,7 @@ _Static_assert(sizeof(struct mt_proc_entry) == 240, "mt_proc_entry layout");
 _Static_assert(sizeof(struct mt_group_entry) == 128, "mt_group_entry layout");
 _Static_assert(sizeof(struct mt_row_event) == 40, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 304, "mt_proc_event layout");
-_Static_assert(sizeof(struct mt_oom_event) == 96, "mt_oom_event layout");
+_Static_assert(sizeof(struct mt_oom_event) == 104, "mt_oom_event layout");
 _Static_assert(sizeof(struct mt_cgroup_event) == 288, "mt_cgroup_event layout");
 _Static_assert(sizeof(struct mt_sample_event) == 72 + 8 * (MT_NR_REGS + MT_MAX_FRAMES) +
 						 MT_STACK_BYTES + MT_STACK_SLACK,

@@ -29,6 +29,21 @@ static __always_inline void read_memcg(struct task_struct *task, struct mt_oom_e
 	ev->memcg_limit = limit < (1ul << 40) ? pages_to_bytes(limit) : 0;
 }
 
+static __always_inline struct mt_oom_event *reserve_oom_event(__u32 tgid)
+{
+	struct mt_oom_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		__sync_fetch_and_add(&stats.ringbuf_drops, 1);
+		return NULL;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	ev->hdr.type = MT_EV_OOM;
+	ev->hdr.pid = tgid;
+	ev->hdr.time_ns = bpf_ktime_get_ns();
+	return ev;
+}
+
 SEC("tp_btf/mark_victim")
 int BPF_PROG(on_mark_victim, struct task_struct *task, uid_t uid)
 {
@@ -41,21 +56,46 @@ int BPF_PROG(on_mark_victim, struct task_struct *task, uid_t uid)
 		return 0;
 	if (e)
 		e->proc.flags |= MT_PROC_OOM_KILLED;
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		__sync_fetch_and_add(&stats.ringbuf_drops, 1);
+	ev = reserve_oom_event(task->tgid);
+	if (!ev)
 		return 0;
-	}
-	__builtin_memset(ev, 0, sizeof(*ev));
-	ev->hdr.type = MT_EV_OOM;
-	ev->hdr.pid = task->tgid;
-	ev->hdr.time_ns = bpf_ktime_get_ns();
 	ev->cgroup_id = task_memcg_id(task);
 	bpf_probe_read_kernel_str(ev->comm, sizeof(ev->comm), task->comm);
 	if (mm)
 		read_counters(mm, ev->counters);
 	read_memcg(task, ev);
 	/* an OOM kill is rare and urgent: wake the consumer */
+	bpf_ringbuf_submit(ev, 0);
+	return 0;
+}
+
+/*
+ * On older kernels (5.10 here) mark_victim carries only the victim's pid (the loader picks one
+ * of the two from the tracepoint's BTF): the victim is known only if it is
+ * traced, and its memory is its entry's. Its memcg's figures are left for
+ * userspace to read from the cgroup's files (MT_OOM_MEMCG_UNREAD).
+ */
+SEC("tp_btf/mark_victim")
+int BPF_PROG(on_mark_victim_pid, int pid)
+{
+	struct mt_proc_entry *e = lookup_proc(pid);
+	struct mt_oom_event *ev;
+	bool locked;
+	int i;
+
+	if (!e)
+		return 0;
+	e->proc.flags |= MT_PROC_OOM_KILLED;
+	ev = reserve_oom_event(pid);
+	if (!ev)
+		return 0;
+	ev->flags = MT_OOM_FROM_ENTRY | MT_OOM_MEMCG_UNREAD;
+	ev->cgroup_id = e->proc.cgroup_id;
+	__builtin_memcpy(ev->comm, e->proc.comm, sizeof(ev->comm));
+	locked = lock_proc(e);
+	for (i = 0; i < MT_NR_COUNTERS; i++)
+		ev->counters[i] = e->proc.counters[i];
+	unlock_proc(e, locked);
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
 }

@@ -13,22 +13,6 @@
 #include "common.bpf.h"
 
 /*
- * Whose memory an mm is. Usually current's; but exec fills the new mm before
- * switching to it, exit and the OOM reaper tear an mm down, and khugepaged or
- * another process's GUP change it remotely: then mm->owner names it (NULL for
- * an mm being torn down after exec or exit, which nobody owns any more).
- */
-static __always_inline __u32 mm_owner_tgid(struct task_struct *task, struct mm_struct *mm)
-{
-	struct task_struct *owner;
-
-	if (task->mm == mm)
-		return task->tgid;
-	owner = mm->owner;
-	return owner ? owner->tgid : 0;
-}
-
-/*
  * --exact: the classic trace event runs first for the same counter change
  * (loader.c attaches it first, and tracepoint probes run in the order they
  * were registered) and leaves the exact value here, on this CPU, for
@@ -50,25 +34,55 @@ static __always_inline int take_exact(int member, __u64 *bytes)
 	return 1;
 }
 
+/*
+ * Split counting (before 6.2): the current thread's faults not yet folded
+ * into its mm, for the counters other than `member`. When the event is the
+ * fold itself (sync_mm_rss()), `member` already holds the thread's cache,
+ * which is cleared only after the event; the members after it are still
+ * to come. Exact for the current thread at the fold; other threads' caches
+ * stay unknown (at most 64 faults' pages each), as for the kernel's VmHWM.
+ */
+static __always_inline void add_current_cache(struct mm_struct *mm, int member,
+					      __u64 c[MT_NR_COUNTERS])
+{
+	int cached[MT_NR_COUNTERS] = {}, i;
+
+	if (!cfg_rss_split || current_mm() != (__u64)mm)
+		return;
+	read_current_cache(cached);
+	for (i = 0; i < MT_NR_COUNTERS; i++) {
+		if (i != member)
+			c[i] += pages_to_bytes(cached[i]);
+	}
+}
+
+/*
+ * Whose memory an mm is: mm->owner, the process it belongs to, whoever
+ * changes it (the process itself; exec filling the next image; khugepaged,
+ * another process's GUP or the OOM reaper remotely). Nobody owns an mm torn
+ * down after exit or exec. Under -a a process is found at its own first
+ * change (from its own context, where its argv can be read).
+ */
 SEC("tp_btf/rss_stat")
 int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *owner = mm->owner;
 	struct mt_proc_entry *e;
 	__u64 c[MT_NR_COUNTERS];
 	__u32 tgid;
 
-	tgid = mm_owner_tgid(task, mm);
-	if (!tgid)
+	if (!owner)
 		return 0;
+	tgid = owner->tgid;
 	e = lookup_proc(tgid);
 	if (e)
-		e = entry_for_mm(e, task, mm);
-	else if (task->mm == mm) /* -a: found in its own context, not remotely */
-		e = track_found_process(task, mm);
+		e = entry_for_mm(e, owner, mm);
+	else if (tgid == bpf_get_current_pid_tgid() >> 32 && owner->mm == mm)
+		e = track_found_process(owner, mm);
 	if (!e)
 		return 0;
 	read_counters(mm, c);
+	add_current_cache(mm, member, c);
 	if (cfg_exact && member >= 0 && member < MT_NR_COUNTERS &&
 	    take_exact(member, &c[member & (MT_NR_COUNTERS - 1)])) {
 		/* the exact value of the member that changed; the others keep theirs */

@@ -24,7 +24,7 @@ static __always_inline void read_group_rss(__u64 *rss, __u64 *peak)
 /*
  * Copy the user stack above sp, up to MT_STACK_BYTES, page by page: a read
  * is all or nothing, and a page past the stack's end (or not yet present)
- * fails, so the copy stops there with what it has (KERNEL_FACTS.md: one 8
+ * fails, so the copy stops there with what it has (docs/kernels.md: one 8
  * KiB read failed on 2% to 86% of faults). Clamping with bpf_find_vma()
  * instead cost ~15 us per sample here: with interrupts off, as in the fault
  * handler, it releases the mmap lock through an irq_work self-IPI. Returns
@@ -41,7 +41,13 @@ static __always_inline __u32 copy_user_stack(struct mt_sample_event *rec, __u64 
 		chunk = MT_USER_PAGE - ((sp + off) & (MT_USER_PAGE - 1));
 		if (chunk > MT_STACK_BYTES - off)
 			chunk = MT_STACK_BYTES - off;
-		if (chunk > MT_USER_PAGE) /* tells the verifier what the min above means */
+		/*
+		 * Tell the verifier what the min above means; the barrier keeps
+		 * clang from dropping a test it can prove, which older verifiers
+		 * (6.1) cannot.
+		 */
+		barrier_var(chunk);
+		if (chunk > MT_USER_PAGE)
 			break;
 		if (bpf_probe_read_user(rec->stack + off, chunk, (void *)(sp + off)))
 			break;

@@ -15,7 +15,6 @@ SEC("tp_btf/page_fault_user")
 int BPF_PROG(on_page_fault_user, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	struct task_struct *task;
 	struct mt_proc_entry *e;
 
 	e = lookup_proc(bpf_get_current_pid_tgid() >> 32);
@@ -23,9 +22,8 @@ int BPF_PROG(on_page_fault_user, unsigned long address, struct pt_regs *regs,
 		return 0;
 	if ((__u64)bpf_get_prandom_u32() >= cfg_sample_threshold)
 		return 0;
-	task = bpf_get_current_task_btf();
 	/* memtrace's own pre-exec copy, or a vfork child on its parent's mm */
-	if (e->proc.mm != (__u64)task->mm)
+	if (e->proc.mm != current_mm())
 		return 0;
 	emit_sample(ctx, e, regs, MT_SAMPLE_FAULT, address & ~(MT_USER_PAGE - 1),
 		    cfg_sample_weight);

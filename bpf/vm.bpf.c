@@ -84,8 +84,9 @@ static __always_inline void record_big_mapping(void *ctx, struct mt_proc_entry *
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
+	/* the current task is untyped before 5.11 (no bpf_get_current_task_btf): read it */
+	struct task_struct *task = (void *)bpf_get_current_task();
 	long nr = regs->orig_ax;
-	struct task_struct *task;
 	struct mt_proc_entry *e;
 	struct mm_struct *mm;
 	__u64 before;
@@ -96,13 +97,13 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	e = lookup_proc(bpf_get_current_pid_tgid() >> 32);
 	if (!e)
 		return 0;
-	task = bpf_get_current_task_btf();
-	mm = task->mm;
+	mm = BPF_CORE_READ(task, mm);
 	if (!mm || e->proc.mm != (__u64)mm)
 		return 0;
 
+	/* the counters move on rss_stat; the virtual size moves here */
 	before = e->proc.vm;
-	proc_update_from_mm(e, mm);
+	proc_update_vm(e, pages_to_bytes(BPF_CORE_READ(mm, total_vm)));
 	change = e->proc.vm - before;
 	if (change > 0)
 		__sync_fetch_and_add(&e->proc.mapped_bytes, change);

@@ -5,8 +5,9 @@
  *
  * Every program is a BTF tracepoint (tp_btf): they attach without tracefs,
  * which is often unmounted on fresh machines and inside containers. Before
- * loading, each tracepoint is looked up in the kernel's BTF, so a kernel that
- * lacks one gets an error naming it rather than a verifier log.
+ * loading, each tracepoint is looked up in the kernel's BTF, with the
+ * arguments it has on that kernel, so one binary runs from 5.10 on; a kernel
+ * that lacks one gets a line naming it rather than a verifier log.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -23,54 +25,103 @@
 #include "loader.h"
 #include "util.h"
 
-/* the skeleton names kernel types for its globals (KERNEL_FACTS.md) */
+/* the skeleton names kernel types for its globals (docs/kernels.md) */
 typedef __u32 u32;
 typedef __u64 u64;
 #include "memtrace.skel.h"
+#include "probe.skel.h"
 
 struct mt_tracer {
 	struct memtrace_bpf *skel;
+	struct mt_kernel kernel; /* what the running kernel gives */
 	struct ring_buffer *rb;
 	mt_event_fn fn;
 	void *ctx;
 	__u32 max_procs;
 };
 
-/* What each program needs from the kernel, for error messages. */
-static const struct {
+/*
+ * Every program, the tracepoint it needs and what it gives. A tracepoint
+ * whose arguments changed between kernels has one program per form
+ * (nr_args); the loader loads the one the running kernel's BTF matches. A
+ * program with a feature is optional: a kernel without it gets one line
+ * naming what is missing, and everything else runs.
+ */
+enum hook_when { HOOK_ALWAYS, HOOK_STACKS, HOOK_EXACT };
+
+static const struct hook {
+	const char *program;
 	const char *tracepoint; /* as `perf list` names it */
-	const char *btf_name;	/* the raw tracepoint's name in BTF */
-	const char *purpose;
-	bool stacks_only; /* needed only when sampling stacks */
-} needed_tracepoints[] = {
-	{ "kmem:rss_stat", "rss_stat", "resident memory counters", false },
-	{ "raw_syscalls:sys_exit", "sys_exit", "virtual size (brk/mmap/munmap/mremap)", false },
-	{ "sched:sched_process_fork", "sched_process_fork", "following children", false },
-	{ "sched:sched_process_exec", "sched_process_exec", "following exec", false },
-	{ "sched:sched_process_exit", "sched_process_exit", "process exit", false },
-	{ "cgroup:cgroup_attach_task", "cgroup_attach_task", "following cgroup moves", false },
-	{ "oom:mark_victim", "mark_victim", "OOM kills", false },
-	{ "cgroup:cgroup_mkdir", "cgroup_mkdir", "naming short-lived cgroups", false },
-	{ "exceptions:page_fault_user", "page_fault_user", "growth stacks (--no-stacks goes without)",
-	  true },
+	const char *btf_name;	/* the raw tracepoint's name in BTF; NULL: a classic trace event */
+	int nr_args;		/* this form's arguments; 0: any */
+	enum hook_when when;
+	enum mt_feature feature; /* what is lost without it; 0: memtrace cannot run */
+	const char *purpose;	 /* for the error when it is needed */
+} hooks[] = {
+	{ "on_rss_stat", "kmem:rss_stat", "rss_stat", 0, HOOK_ALWAYS, 0, "resident memory counters" },
+	{ "on_rss_stat_exact", "kmem:rss_stat", NULL, 0, HOOK_EXACT, 0, "--exact" },
+	{ "on_sys_exit", "raw_syscalls:sys_exit", "sys_exit", 0, HOOK_ALWAYS, MT_FEATURE_VM, NULL },
+	{ "on_sched_process_fork", "sched:sched_process_fork", "sched_process_fork", 0, HOOK_ALWAYS, 0,
+	  "following children" },
+	{ "on_sched_process_exec", "sched:sched_process_exec", "sched_process_exec", 0, HOOK_ALWAYS, 0,
+	  "following exec" },
+	{ "on_sched_process_exit", "sched:sched_process_exit", "sched_process_exit", 2, HOOK_ALWAYS, 0,
+	  "process exit" },
+	{ "on_sched_process_exit_after_mm", "sched:sched_process_exit", "sched_process_exit", 1,
+	  HOOK_ALWAYS, 0, "process exit" },
+	{ "on_cgroup_attach_task", "cgroup:cgroup_attach_task", "cgroup_attach_task", 0, HOOK_ALWAYS,
+	  MT_FEATURE_CGROUP_MOVES, NULL },
+	{ "on_mark_victim", "oom:mark_victim", "mark_victim", 2, HOOK_ALWAYS, MT_FEATURE_OOM, NULL },
+	{ "on_mark_victim_pid", "oom:mark_victim", "mark_victim", 1, HOOK_ALWAYS, MT_FEATURE_OOM, NULL },
+	{ "on_cgroup_mkdir", "cgroup:cgroup_mkdir", "cgroup_mkdir", 0, HOOK_ALWAYS,
+	  MT_FEATURE_CGROUP_NAMES, NULL },
+	{ "on_page_fault_user", "exceptions:page_fault_user", "page_fault_user", 0, HOOK_STACKS,
+	  MT_FEATURE_STACKS, NULL },
 };
+#define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 
 static bool verbose_libbpf;
+/* the program libbpf last said it could not load (its log names it) */
+static char failed_program[64];
 
 /* memtrace reports failures itself, in one line; libbpf's log only with -v */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	(void)level;
+	va_list copy;
+	char line[256];
+	const char *p;
+
+	if (level == LIBBPF_WARN) {
+		va_copy(copy, ap);
+		vsnprintf(line, sizeof(line), fmt, copy);
+		va_end(copy);
+		/* "prog 'NAME': failed to load: -22", "prog 'NAME': BEGIN PROG LOAD LOG" */
+		p = strstr(line, "prog '");
+		if (p && (strstr(p, "failed to load") || strstr(p, "LOAD LOG")))
+			sscanf(p, "prog '%63[^']'", failed_program);
+	}
 	return verbose_libbpf ? vfprintf(stderr, fmt, ap) : 0;
 }
 
-/* A BTF tracepoint exists when the kernel's BTF has its btf_trace_<name> typedef. */
-static bool has_tracepoint(const struct btf *vmlinux, const char *btf_name)
+/*
+ * The arguments of a BTF tracepoint (its btf_trace_<name> typedef: a pointer
+ * to a function whose first parameter is the context), or -1 if the kernel
+ * has no such tracepoint.
+ */
+static int tracepoint_args(const struct btf *vmlinux, const char *btf_name)
 {
+	const struct btf_type *t;
 	char typedef_name[128];
+	int id;
 
 	snprintf(typedef_name, sizeof(typedef_name), "btf_trace_%s", btf_name);
-	return btf__find_by_name_kind(vmlinux, typedef_name, BTF_KIND_TYPEDEF) > 0;
+	id = btf__find_by_name_kind(vmlinux, typedef_name, BTF_KIND_TYPEDEF);
+	if (id <= 0)
+		return -1;
+	t = btf__type_by_id(vmlinux, btf__resolve_type(vmlinux, id));
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(vmlinux, t->type);
+	return t && btf_is_func_proto(t) ? (int)btf_vlen(t) - 1 : -1;
 }
 
 /*
@@ -101,45 +152,116 @@ static bool has_classic_event(const char *group, const char *name)
 	return !access(path, R_OK);
 }
 
-static int check_kernel(const struct mt_tracer_config *cfg)
+static bool hook_wanted(const struct hook *h, const struct mt_tracer_config *cfg)
 {
-	struct btf *vmlinux;
-	size_t i;
-	int err = 0;
+	return h->when == HOOK_ALWAYS || (h->when == HOOK_STACKS && cfg->stacks) ||
+	       (h->when == HOOK_EXACT && cfg->exact);
+}
 
-	vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux) {
-		mt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): memtrace needs "
-		       "CONFIG_DEBUG_INFO_BTF=y");
-		return -ENOTSUP;
-	}
-	for (i = 0; i < sizeof(needed_tracepoints) / sizeof(needed_tracepoints[0]); i++) {
-		const char *tp = needed_tracepoints[i].tracepoint;
-		const char *btf_name = needed_tracepoints[i].btf_name;
-		bool faked = cfg->fail_tracepoint && (strcmp(cfg->fail_tracepoint, tp) == 0 ||
-						      strcmp(cfg->fail_tracepoint, btf_name) == 0);
+static bool faked_missing(const struct hook *h, const struct mt_tracer_config *cfg)
+{
+	return cfg->fail_tracepoint && (!strcmp(cfg->fail_tracepoint, h->tracepoint) ||
+					(h->btf_name && !strcmp(cfg->fail_tracepoint, h->btf_name)));
+}
 
-		if (needed_tracepoints[i].stacks_only && !cfg->stacks)
-			continue;
-		if (faked || !has_tracepoint(vmlinux, btf_name)) {
-			mt_err("this kernel lacks the tracepoint %s (needed for %s)", tp,
-			       needed_tracepoints[i].purpose);
-			err = -ENOENT;
-			break;
+/* A feature the kernel cannot give: one line, and the rest runs. */
+static void lose_feature(struct mt_kernel *k, enum mt_feature f, const char *why)
+{
+	if (k->missing & f)
+		return;
+	k->missing |= f;
+	mt_err("this kernel %s: no %s (it needs %s)", why, mt_feature_name(f), mt_feature_needs(f));
+}
+
+/*
+ * Choose the programs to load from what the kernel's BTF says: the form of
+ * each tracepoint it has, none for a feature it lacks. 0, or -errno after
+ * one line naming a tracepoint memtrace cannot run without.
+ */
+static int choose_programs(struct bpf_object *obj, const struct btf *vmlinux,
+			   const struct mt_tracer_config *cfg, struct mt_kernel *k)
+{
+	size_t i, j;
+
+	for (i = 0; i < NR_HOOKS; i = j) {
+		const struct hook *h = &hooks[i];
+		bool found = false;
+		int args = -1;
+
+		/* the rows of one tracepoint: its forms */
+		for (j = i; j < NR_HOOKS && !strcmp(hooks[j].tracepoint, h->tracepoint) &&
+			    hook_wanted(&hooks[j], cfg) == hook_wanted(h, cfg) &&
+			    !hooks[j].btf_name == !h->btf_name;
+		     j++) {
+			struct bpf_program *prog = bpf_object__find_program_by_name(obj, hooks[j].program);
+			bool load = hook_wanted(&hooks[j], cfg) && !faked_missing(&hooks[j], cfg) &&
+				    !(hooks[j].feature & k->missing);
+
+			if (load && hooks[j].btf_name) {
+				args = tracepoint_args(vmlinux, hooks[j].btf_name);
+				load = args >= 0 && (!hooks[j].nr_args || hooks[j].nr_args == args);
+			} else if (load) {
+				load = has_classic_event("kmem", "rss_stat");
+			}
+			bpf_program__set_autoload(prog, load);
+			found |= load;
 		}
-	}
-	btf__free(vmlinux);
-	if (err || !cfg->exact)
-		return err;
-	err = ensure_tracefs();
-	if (err)
-		return err;
-	if ((cfg->fail_tracepoint && !strcmp(cfg->fail_tracepoint, "kmem:rss_stat")) ||
-	    !has_classic_event("kmem", "rss_stat")) {
-		mt_err("this kernel lacks the trace event kmem:rss_stat (needed for --exact)");
+		if (found || !hook_wanted(h, cfg) || (h->feature & k->missing))
+			continue;
+		if (h->feature) {
+			lose_feature(k, h->feature, args < 0 ? "lacks its tracepoint" :
+					"has a form of its tracepoint memtrace does not know");
+			continue;
+		}
+		if (args >= 0)
+			mt_err("this kernel's tracepoint %s has %d arguments, a form memtrace does not know "
+			       "(needed for %s)", h->tracepoint, args, h->purpose);
+		else if (h->btf_name)
+			mt_err("this kernel lacks the tracepoint %s (needed for %s)", h->tracepoint,
+			       h->purpose);
+		else
+			mt_err("this kernel lacks the trace event %s (needed for %s)", h->tracepoint,
+			       h->purpose);
 		return -ENOENT;
 	}
+	/* 5.10's mark_victim gives a pid: the memcg is read from its files afterwards */
+	if (!(k->missing & MT_FEATURE_OOM) &&
+	    !bpf_program__autoload(bpf_object__find_program_by_name(obj, "on_mark_victim")))
+		k->missing |= MT_FEATURE_OOM_MEMCG;
 	return 0;
+}
+
+static const struct hook *find_hook(const char *program)
+{
+	for (size_t i = 0; i < NR_HOOKS; i++) {
+		if (!strcmp(hooks[i].program, program))
+			return &hooks[i];
+	}
+	return NULL;
+}
+
+/*
+ * Whether tracing programs may take a bpf_spin_lock on this kernel (not on
+ * 5.10; lock.bpf.h): load the probe program and see. Without privileges
+ * the real load fails next, with its own message.
+ */
+static bool tracing_spin_locks(void)
+{
+	struct memtrace_probe *probe = memtrace_probe__open_and_load();
+
+	memtrace_probe__destroy(probe);
+	return probe != NULL;
+}
+
+/* The kernel's release and RSS counting, from uname and its BTF. */
+static void describe_kernel(const struct btf *vmlinux, struct mt_kernel *k)
+{
+	struct utsname u;
+
+	if (!uname(&u))
+		snprintf(k->release, sizeof(k->release), "%s", u.release);
+	/* before 6.2 the mm's counters are struct mm_rss_stat's atomics */
+	k->rss_split = btf__find_by_name_kind(vmlinux, "mm_rss_stat", BTF_KIND_STRUCT) > 0;
 }
 
 /* Every pid indexes proc_slot: size it to the largest pid the kernel hands out. */
@@ -195,58 +317,114 @@ static int on_ringbuf_record(void *ctx, void *data, size_t size)
 	return t->fn(t->ctx, data, size);
 }
 
+/* Open the skeleton and set what is known before load. NULL on failure (one line said). */
+static struct memtrace_bpf *open_skeleton(const struct mt_tracer_config *cfg,
+					  const struct btf *vmlinux, struct mt_kernel *k)
+{
+	struct memtrace_bpf *skel = memtrace_bpf__open();
+
+	if (!skel) {
+		mt_err("cannot open the BPF object: %s", strerror(errno));
+		return NULL;
+	}
+	if (choose_programs(skel->obj, vmlinux, cfg, k)) {
+		memtrace_bpf__destroy(skel);
+		errno = ENOENT;
+		return NULL;
+	}
+	skel->rodata->cfg_page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
+	skel->rodata->cfg_follow_children = cfg->follow_children;
+	skel->rodata->cfg_resolution = cfg->resolution;
+	skel->rodata->cfg_cgroup_resolution = cfg->cgroup_resolution;
+	skel->rodata->cfg_exact = cfg->exact;
+	skel->rodata->cfg_trace_all = cfg->trace_all;
+	skel->rodata->cfg_scope_cgroup_id = cfg->scope_cgroup_id;
+	skel->rodata->cfg_scope_level = cfg->scope_level;
+	skel->rodata->cfg_self_tgid = getpid();
+	skel->rodata->cfg_stacks = k->missing & MT_FEATURE_STACKS ? 0 : cfg->stacks;
+	skel->rodata->cfg_emulated_locks = k->emulated_locks;
+	skel->rodata->cfg_rss_split = k->rss_split;
+	if (skel->rodata->cfg_stacks)
+		configure_sampling(skel->rodata, cfg);
+	bpf_map__set_max_entries(skel->maps.procs, cfg->max_procs + 1);
+	bpf_map__set_max_entries(skel->maps.free_slots, cfg->max_procs);
+	bpf_map__set_max_entries(skel->maps.proc_slot, read_pid_max());
+	bpf_map__set_max_entries(skel->maps.cgroups, cfg->max_cgroups);
+	bpf_map__set_max_entries(skel->maps.events, cfg->ringbuf_bytes);
+	return skel;
+}
+
+/*
+ * Load, and when the verifier refuses a program that gives an optional
+ * feature (a kernel whose BTF looked right but whose verifier is older),
+ * say so and load again without it: only a program memtrace cannot run
+ * without stops it.
+ */
+static int load_skeleton(struct mt_tracer *t, const struct mt_tracer_config *cfg,
+			 const struct btf *vmlinux)
+{
+	const struct hook *h;
+	int err;
+
+	for (;;) {
+		t->skel = open_skeleton(cfg, vmlinux, &t->kernel);
+		if (!t->skel)
+			return -errno;
+		failed_program[0] = '\0';
+		err = memtrace_bpf__load(t->skel);
+		if (!err)
+			return 0;
+		h = failed_program[0] ? find_hook(failed_program) : NULL;
+		if (err == -EPERM || !h || !h->feature || (t->kernel.missing & h->feature)) {
+			if (err == -EPERM)
+				mt_err("cannot load the BPF programs: %s (memtrace needs root, or CAP_BPF "
+				       "and CAP_PERFMON)", strerror(-err));
+			else if (h)
+				mt_err("this kernel refused the BPF program for %s (%s): %s (run with -v "
+				       "for the verifier's log)", h->purpose ? h->purpose :
+				       mt_feature_name(h->feature), h->tracepoint, strerror(-err));
+			else
+				mt_err("cannot load the BPF programs: %s (run with -v for libbpf's log)",
+				       strerror(-err));
+			return err;
+		}
+		lose_feature(&t->kernel, h->feature, "refused its BPF program");
+		memtrace_bpf__destroy(t->skel);
+		t->skel = NULL;
+	}
+}
+
 struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_fn fn, void *ctx)
 {
+	struct btf *vmlinux;
 	struct mt_tracer *t;
 	int err;
 
 	verbose_libbpf = cfg->verbose;
 	libbpf_set_print(libbpf_print);
-	err = check_kernel(cfg);
-	if (err) {
-		errno = -err;
+	vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux) {
+		mt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): memtrace needs "
+		       "CONFIG_DEBUG_INFO_BTF=y");
+		errno = ENOTSUP;
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));
-	if (!t)
+	if (!t) {
+		btf__free(vmlinux);
 		return NULL;
+	}
 	t->fn = fn;
 	t->ctx = ctx;
-
-	t->skel = memtrace_bpf__open();
-	if (!t->skel) {
-		err = -errno;
-		mt_err("cannot open the BPF object: %s", strerror(errno));
-		goto fail;
-	}
-	t->skel->rodata->cfg_page_shift = __builtin_ctzl(sysconf(_SC_PAGESIZE));
-	t->skel->rodata->cfg_follow_children = cfg->follow_children;
-	t->skel->rodata->cfg_resolution = cfg->resolution;
-	t->skel->rodata->cfg_cgroup_resolution = cfg->cgroup_resolution;
-	t->skel->rodata->cfg_exact = cfg->exact;
-	t->skel->rodata->cfg_trace_all = cfg->trace_all;
-	t->skel->rodata->cfg_scope_cgroup_id = cfg->scope_cgroup_id;
-	t->skel->rodata->cfg_scope_level = cfg->scope_level;
-	t->skel->rodata->cfg_self_tgid = getpid();
-	t->skel->rodata->cfg_stacks = cfg->stacks;
-	if (cfg->stacks)
-		configure_sampling(t->skel->rodata, cfg);
-	bpf_program__set_autoload(t->skel->progs.on_rss_stat_exact, cfg->exact);
-	bpf_program__set_autoload(t->skel->progs.on_page_fault_user, cfg->stacks != 0);
 	t->max_procs = cfg->max_procs;
-	bpf_map__set_max_entries(t->skel->maps.procs, cfg->max_procs + 1);
-	bpf_map__set_max_entries(t->skel->maps.free_slots, cfg->max_procs);
-	bpf_map__set_max_entries(t->skel->maps.proc_slot, read_pid_max());
-	bpf_map__set_max_entries(t->skel->maps.cgroups, cfg->max_cgroups);
-	bpf_map__set_max_entries(t->skel->maps.events, cfg->ringbuf_bytes);
-
-	err = memtrace_bpf__load(t->skel);
-	if (err) {
-		mt_err("cannot load the BPF programs: %s%s", strerror(-err),
-		       err == -EPERM ? " (memtrace needs root, or CAP_BPF and CAP_PERFMON)" :
-				       " (run with -v for libbpf's log)");
+	describe_kernel(vmlinux, &t->kernel);
+	t->kernel.emulated_locks = !tracing_spin_locks();
+	err = cfg->exact ? ensure_tracefs() : 0;
+	if (!err)
+		err = load_skeleton(t, cfg, vmlinux);
+	btf__free(vmlinux);
+	if (err)
 		goto fail;
-	}
 	err = fill_free_slots(t);
 	if (err) {
 		mt_err("cannot set up the process map: %s", strerror(-err));
@@ -263,6 +441,11 @@ fail:
 	mt_tracer__destroy(t);
 	errno = -err;
 	return NULL;
+}
+
+const struct mt_kernel *mt_tracer__kernel(const struct mt_tracer *t)
+{
+	return &t->kernel;
 }
 
 int mt_tracer__attach(struct mt_tracer *t)
@@ -447,7 +630,7 @@ int mt_tracer__for_each_proc(struct mt_tracer *t, int (*fn)(void *ctx, const str
 				continue; /* a free slot */
 			visited++;
 			err = fn(ctx, &entries[i].proc);
-			if (!err && (entries[i].proc.flags & MT_PROC_EXITED))
+			if (!err && (entries[i].proc.flags & MT_PROC_EXIT_LOST))
 				release_slot(t, keys[i], entries[i].proc.tgid);
 		}
 	}

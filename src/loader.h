@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel.h"
 #include "memtrace.h"
 
 struct mt_tracer;
@@ -39,6 +40,8 @@ typedef int (*mt_event_fn)(void *ctx, const void *data, size_t size);
 /* Checks the kernel, opens and loads. NULL with errno set, after one stderr line. */
 struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_fn fn, void *ctx);
 int mt_tracer__attach(struct mt_tracer *t);
+/* What the running kernel gives: its RSS counting, the features it lacks (each said once). */
+const struct mt_kernel *mt_tracer__kernel(const struct mt_tracer *t);
 void mt_tracer__destroy(struct mt_tracer *t);
 
 /* Seed: a process to trace from now on, and the group's starting sum. */
@@ -65,7 +68,8 @@ void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s);
 
 /*
  * Call fn for every process in the map (a consistent copy of each); entries
- * of exited processes (whose exit record was lost) are freed after the call.
+ * of exited processes whose exit record was lost (MT_PROC_EXIT_LOST) are
+ * freed after the call.
  * Returns how many entries were in use, or -errno.
  */
 int mt_tracer__for_each_proc(struct mt_tracer *t, int (*fn)(void *ctx, const struct mt_proc *p),

@@ -262,21 +262,31 @@ static void live_tick(struct mt_tracer *t, struct mt_cgroups *cg, struct mt_top 
 	ls->last_faults = faults;
 }
 
-/* -p: the listed processes that are gone without an exit record exited before attach. */
-static bool all_targets_gone(struct mt_report *r, const struct mt_options *opts)
+/*
+ * -p: are all the listed processes gone? One that /proc no longer has sent
+ * its exit record before it was reaped: drain the ring buffer first, so
+ * that only a process that exited before attach is marked gone without it.
+ */
+static bool all_targets_gone(struct mt_tracer *t, struct mt_report *r,
+			     const struct mt_options *opts)
 {
 	struct mt_proc_stat stat;
 	struct mt_process *p;
-	bool all_gone = true;
+	bool all_gone = true, drained = false;
 
 	for (int i = 0; i < opts->nr_pids; i++) {
-		p = report_find_live(r, opts->pids[i]);
-		if (!p)
+		if (!report_find_live(r, opts->pids[i]) ||
+		    procfs_read_stat(opts->pids[i], &stat) != -ENOENT) {
+			all_gone &= !report_find_live(r, opts->pids[i]);
 			continue;
-		if (procfs_read_stat(opts->pids[i], &stat) == -ENOENT)
+		}
+		if (!drained) {
+			mt_tracer__poll(t, 0);
+			drained = true;
+		}
+		p = report_find_live(r, opts->pids[i]);
+		if (p)
 			report_mark_gone(r, p, mt_now_ns());
-		else
-			all_gone = false;
 	}
 	return all_gone;
 }
@@ -437,7 +447,7 @@ static int trace_until_done(struct run *run)
 		if (now >= next_tick) {
 			live_tick(run->tracer, run->cgroups, run->top, &ls, interval_ns != 0);
 			next_tick = now + (interval_ns ? interval_ns : check_ns);
-			if (opts->mode == MT_MODE_PIDS && all_targets_gone(r, opts))
+			if (opts->mode == MT_MODE_PIDS && all_targets_gone(run->tracer, r, opts))
 				break;
 			if (opts->iterations && ++iterations >= opts->iterations)
 				break;
@@ -576,6 +586,7 @@ static int run_trace(struct run *run, struct outputs *outs)
 	run->tracer = mt_tracer__open(&cfg, events_handle, r);
 	if (!run->tracer)
 		goto fail;
+	r->kernel = *mt_tracer__kernel(run->tracer);
 
 	r->start_ns = mt_now_ns();
 	if (opts->mode == MT_MODE_COMMAND) {

@@ -225,6 +225,23 @@ static json_object *stacks_json(const struct mt_report *r)
 	return o;
 }
 
+/* The kernel: its RSS counting (docs/kernels.md) and what it cannot give. */
+static json_object *kernel_json(const struct mt_kernel *k)
+{
+	json_object *o = json_object_new_object(), *missing = json_object_new_array();
+
+	add(o, "release", json_object_new_string(k->release));
+	add(o, "rss_counting", json_object_new_string(mt_kernel_rss_counting(k)));
+	add(o, "locks", json_object_new_string(k->emulated_locks ? "emulated" : "bpf_spin_lock"));
+	for (int i = 0; i < MT_FEATURE_COUNT; i++) {
+		if (k->missing & (1u << i))
+			json_object_array_add(missing,
+					      json_object_new_string(mt_feature_name(1u << i)));
+	}
+	add(o, "missing", missing);
+	return o;
+}
+
 json_object *output_json_report(const struct mt_report *r)
 {
 	const struct mt_group *g = &r->group;
@@ -259,6 +276,7 @@ json_object *output_json_report(const struct mt_report *r)
 	add(o, "drops", drops);
 	/* --exact: changes whose exact value was missing, so the folded one was used */
 	add(o, "exact_fallbacks", u64(r->stats.exact_misses));
+	add(o, "kernel", kernel_json(&r->kernel));
 	self = json_object_new_object(); /* what tracing cost memtrace itself */
 	add(self, "cpu_user_s", json_object_new_double(r->self_user_ns / 1e9));
 	add(self, "cpu_sys_s", json_object_new_double(r->self_sys_ns / 1e9));

@@ -293,7 +293,8 @@ int report_update(struct mt_report *r, const struct mt_proc *k)
 {
 	struct mt_process *p = report_find_live(r, k->tgid);
 
-	if (k->flags & MT_PROC_EXITED)
+	/* an exit whose record is in flight is reported when the record comes */
+	if (k->flags & MT_PROC_EXIT_LOST)
 		return report_on_exit(r, k);
 	if (!p) {
 		p = report_add(r, k, NULL);
@@ -473,6 +474,16 @@ int report_on_oom(struct mt_report *r, const struct mt_oom_event *e)
 	r->ooms = grown;
 	r->ooms[r->nr_ooms] = *e;
 	r->ooms[r->nr_ooms].comm[MT_COMM_LEN - 1] = '\0';
+	/* older kernels: the memcg's figures right after the kill, from its files */
+	if ((e->flags & MT_OOM_MEMCG_UNREAD) && r->cgroup_names) {
+		const struct mt_memcg *m = cgroups_memcg(r->cgroup_names, e->cgroup_id);
+
+		if (m) {
+			r->ooms[r->nr_ooms].memcg_usage = m->usage;
+			r->ooms[r->nr_ooms].memcg_peak = m->peak;
+			r->ooms[r->nr_ooms].memcg_limit = m->limit;
+		}
+	}
 	r->nr_ooms++;
 	return 0;
 }

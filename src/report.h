@@ -13,6 +13,7 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "kernel.h"
 #include "memtrace.h"
 #include "profile.h"
 
@@ -68,6 +69,7 @@ struct mt_report {
 	struct mt_oom_event *ooms; /* OOM kills, as the kernel side sent them */
 	size_t nr_ooms;
 	struct mt_stats stats;
+	struct mt_kernel kernel; /* how it counts RSS, what it lacks */
 	uint64_t records;	     /* ring-buffer records delivered (lost: stats.ringbuf_drops) */
 	uint64_t map_in_use;	     /* entries of the kernel's process map in use at the end */
 	uint64_t untracked_at_start; /* -a: running processes beyond --max-procs */

@@ -57,19 +57,38 @@ test_unwritable_output() {
 	return 0
 }
 
+# a tracepoint memtrace cannot run without: one line naming it, in every
+# mode, before anything starts
 test_missing_tracepoint_named() {
 	require_bpf
 	run_expect 1 "lacks the tracepoint kmem:rss_stat" --fail-tracepoint kmem:rss_stat -- true
 	run_expect 1 "lacks the tracepoint sched:sched_process_exec" --fail-tracepoint sched_process_exec -- true
-	# every mode checks before it starts anything
-	run_expect 1 "lacks the tracepoint raw_syscalls:sys_exit" --fail-tracepoint sys_exit -p $$
-	run_expect 1 "lacks the tracepoint oom:mark_victim" --fail-tracepoint oom:mark_victim -a -d 1
-	run_expect 1 "lacks the tracepoint cgroup:cgroup_mkdir" top -b -n 1 --fail-tracepoint cgroup_mkdir
+	run_expect 1 "lacks the tracepoint sched:sched_process_exit" --fail-tracepoint sched_process_exit -p $$
+	run_expect 1 "lacks the tracepoint sched:sched_process_fork" -a -d 1 --fail-tracepoint sched_process_fork
+	run_expect 1 "lacks the tracepoint kmem:rss_stat" top -b -n 1 --fail-tracepoint rss_stat
 	run_expect 1 "lacks the tracepoint sched:sched_process_fork" serve --fail-tracepoint sched_process_fork
-	# the stacks' hook: named, and --no-stacks goes without it
-	run_expect 1 "lacks the tracepoint exceptions:page_fault_user" --fail-tracepoint page_fault_user -- true
-	"$MEMTRACE" -q --no-stacks --fail-tracepoint page_fault_user -- true ||
-		fail "--no-stacks still needs page_fault_user"
+}
+
+# a feature the kernel cannot give: named in one line, and everything else runs
+test_missing_feature_named_and_the_rest_runs() {
+	require_bpf
+	local tp feature
+	for tp in raw_syscalls:sys_exit:"virtual size" oom:mark_victim:"OOM kills" \
+		cgroup:cgroup_mkdir:"naming short-lived cgroups" \
+		cgroup:cgroup_attach_task:"following cgroup moves" \
+		exceptions:page_fault_user:"growth stacks"; do
+		feature=${tp##*:}
+		tp=${tp%:*}
+		run_expect 0 "lacks its tracepoint: no $feature (it needs the tracepoint $tp)" \
+			-q --json r.json --fail-tracepoint "$tp" -- "$WL/grow" 20
+		assert_ge "$tp: the peak still measured" "$(jqf .peak_rss_bytes r.json)" $((20 * MIB))
+		assert_eq "$tp: named in the report" "$(jqf ".kernel.missing | index(\"$feature\") != null" r.json)" true
+	done
+	# the other modes too
+	"$MEMTRACE" top -b -n 1 -i 0.2 --fail-tracepoint mark_victim > out.txt 2> err.txt
+	grep -q "no OOM kills" err.txt || fail "top does not name the missing feature: $(cat err.txt)"
+	grep -q PID out.txt || fail "top printed no table: $(cat out.txt)"
+	run_expect 0 "no virtual size" -q -p $$ -d 0.2 --fail-tracepoint sys_exit
 }
 
 test_output_not_half_written() {

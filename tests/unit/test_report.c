@@ -122,6 +122,37 @@ static void test_map_read_before_fork_record(void **state)
 	report_free(&r);
 }
 
+/*
+ * The map is read while an exit record is in flight: the entry is still the
+ * BPF side's (it frees it), so the process stays live until the record
+ * comes, and is then reported once, with its status. Only an entry whose
+ * record was lost is reported from the map.
+ */
+static void test_map_read_during_exit(void **state)
+{
+	struct mt_report r;
+	struct mt_proc_event fork_e = proc_event(MT_EV_FORK, 40, 10, "a", "", 0, 500);
+	struct mt_exit_event exit_e = exit_event(40, 8192, 700, 0);
+	struct mt_proc lost = exit_e.proc;
+
+	(void)state;
+	report_init(&r, 0, false);
+	assert_int_equal(events_handle(&r, &fork_e, sizeof(fork_e)), 0);
+	exit_e.proc.start_ns = 500;
+	assert_int_equal(report_update(&r, &exit_e.proc), 0);
+	assert_false(r.procs[0]->exited);
+	assert_int_equal(events_handle(&r, &exit_e, sizeof(exit_e)), 0);
+	assert_int_equal(r.nr_procs, 1);
+	assert_true(r.procs[0]->exited);
+
+	lost.tgid = 41;
+	lost.flags |= MT_PROC_EXIT_LOST;
+	assert_int_equal(report_update(&r, &lost), 0);
+	assert_int_equal(r.nr_procs, 2);
+	assert_true(r.procs[1]->exited);
+	report_free(&r);
+}
+
 static void test_bad_records_rejected(void **state)
 {
 	struct mt_report r;
@@ -268,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_fork_exec_exit),
 		cmocka_unit_test(test_pid_reuse_new_record),
 		cmocka_unit_test(test_map_read_before_fork_record),
+		cmocka_unit_test(test_map_read_during_exit),
 		cmocka_unit_test(test_bad_records_rejected),
 		cmocka_unit_test(test_finish_closes_series),
 		cmocka_unit_test(test_json_writer),
