@@ -3,6 +3,8 @@
 #   make            build ./memtrace (installs missing Debian packages when root)
 #   make demo       build and trace the bundled spike workload
 #   make test       build and run the whole test suite (unit + integration)
+#   make test-kernels  the kernel matrix: the guest-side tests on Debian's kernels in qemu
+#                   (KERNELS="bullseye sid" picks some; ARCH=arm64 the arm64 ones)
 #   make bench      overhead and accuracy benchmark (interleaved runs, medians)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 60)
 #   make soak       memtrace -a under churn for SOAK_SECONDS (default 600)
@@ -42,8 +44,9 @@ endif
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -MMD -MP \
 	      -I$(OUTPUT) -Ibpf
 
-# maps.bpf.c first: it defines what the others declare extern
-BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
+# maps.bpf.c first: it defines what the others declare extern; probe.bpf.c is
+# a skeleton of its own (the loader's feature probe)
+BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c bpf/probe.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SRCS := $(wildcard src/*.c)
 # the pprof encoder, generated from src/profile.proto by protoc-c
@@ -66,7 +69,7 @@ FUZZ_SECONDS ?= 60
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps demo test bench fuzz soak install uninstall clean help workloads memtrace
+.PHONY: all deps demo test test-kernels bench fuzz soak install uninstall clean help workloads memtrace
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -104,6 +107,10 @@ $(OUTPUT)/memtrace.skel.h: $(OUTPUT)/memtrace.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name memtrace_bpf > $@
 
+$(OUTPUT)/probe.skel.h: $(OUTPUT)/bpf/probe.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name memtrace_probe > $@
+
 $(OUTPUT)/src/profile.pb-c.c $(OUTPUT)/src/profile.pb-c.h: src/profile.proto | $(OUTPUT)/src
 	$(call msg,PROTOC,$@)
 	$(Q)protoc-c --c_out=$(OUTPUT)/src -Isrc $<
@@ -117,8 +124,8 @@ $(OUTPUT)/src/html_template.o: src/html_template.S src/report.html | $(OUTPUT)/s
 	$(call msg,AS,$@)
 	$(Q)$(CC) -c $< -o $@
 
-# every userspace object may include the skeleton through loader.h
-$(OUTPUT)/src/%.o: src/%.c $(OUTPUT)/memtrace.skel.h $(OUTPUT)/src/profile.pb-c.h | $(OUTPUT)/src
+# every userspace object may include the skeletons through loader.h
+$(OUTPUT)/src/%.o: src/%.c $(OUTPUT)/memtrace.skel.h $(OUTPUT)/probe.skel.h $(OUTPUT)/src/profile.pb-c.h | $(OUTPUT)/src
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -166,6 +173,15 @@ test:
 	$(Q)$(MAKE) --no-print-directory memtrace workloads $(UNIT_TESTS) $(FUZZERS)
 	$(Q)MEMTRACE_OUTPUT=$(OUTPUT) tests/run.sh $(TESTS)
 
+# Debian's kernels (5.10, 6.1, 6.12, the newest) booted in qemu, the guest-side
+# tests run in each (tests/kernels/run.sh); kernels cached under ~/.cache/memtrace
+KERNELS ?=
+test-kernels:
+	$(Q)tools/install-deps.sh kernels
+	$(Q)$(MAKE) --no-print-directory memtrace workloads
+	$(Q)MEMTRACE_OUTPUT=$(OUTPUT) ARCH=$(if $(filter arm64,$(ARCH)),arm64,amd64) \
+		tests/kernels/run.sh $(KERNELS)
+
 # memtrace -a for SOAK_SECONDS under process churn: its RSS flat, its map back to baseline
 SOAK_SECONDS ?= 600
 soak:
@@ -190,6 +206,6 @@ clean:
 	$(Q)rm -rf .output .output-sanitize memtrace
 
 help:
-	@sed -n '1,12p' Makefile
+	@sed -n '1,14p' Makefile
 
 -include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/src/*.d $(OUTPUT)/unit/*.d)

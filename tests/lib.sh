@@ -53,6 +53,15 @@ assert_within() {
 	echo "ok: $name: $a within $pct% of $b"
 }
 
+# assert |a - b| <= slack (an absolute bound, for counts that are small)
+assert_near() {
+	local name=$1 a=$2 b=$3 slack=$4
+	[ -n "$a" ] && [ -n "$b" ] || fail "$name: missing value (got '$a', want '$b')"
+	awk -v a="$a" -v b="$b" -v s="$slack" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= s) }' ||
+		fail "$name: $a is not within $slack of $b"
+	echo "ok: $name: $a within $slack of $b"
+}
+
 assert_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
 	echo "ok: $1 = $3"

@@ -5,11 +5,12 @@
 # with "N passed, N failed, N skipped".
 #
 # usage: tests/run.sh [NAME_PATTERN...]   (substring filters on test names)
-# MEMTRACE_REQUIRE_BPF=1 turns a skip for lack of root/BPF into a failure.
+# MEMTRACE_REQUIRE_BPF=1 turns a skip for lack of root/BPF into a failure;
+# MEMTRACE_TEST_FILES replaces the list of integration test files.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # the build's output directory (make test passes it: .output, or .output-sanitize)
-MEMTRACE_OUTPUT=$(cd "$ROOT" && realpath -m "${MEMTRACE_OUTPUT:-.output}")
+MEMTRACE_OUTPUT=$(cd "$ROOT" && mkdir -p "${MEMTRACE_OUTPUT:-.output}" && cd "${MEMTRACE_OUTPUT:-.output}" && pwd)
 export ROOT MEMTRACE_OUTPUT
 TEST_TIMEOUT=${TEST_TIMEOUT:-180}
 passed=0 failed=0 skipped=0
@@ -59,8 +60,8 @@ for bin in "$MEMTRACE_OUTPUT"/unit/test_*; do
 	rm -f "$out"
 done
 
-# Integration tests.
-for file in "$ROOT"/tests/integration/*.sh; do
+# Integration tests (the kernel matrix's guests add their own files).
+for file in ${MEMTRACE_TEST_FILES:-"$ROOT"/tests/integration/*.sh}; do
 	for fn in $(bash -c "source '$file'; declare -F" | awk '$3 ~ /^test_/ { print $3 }'); do
 		name="$(basename "$file" .sh)/$fn"
 		selected "$name" || continue

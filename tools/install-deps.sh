@@ -3,18 +3,21 @@
 # and benchmark, and only those that are missing: with everything present it
 # does nothing (one dpkg-query) and prints nothing.
 #
-# usage: tools/install-deps.sh [build|test|bench]   (each includes the ones before)
+# usage: tools/install-deps.sh [build|test|bench|kernels]
+#   (test and bench include build; kernels, the kernel matrix's, too)
 set -eu
 
 build="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libdw-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev pkg-config make gcc"
 test="$build libcmocka-dev jq procps util-linux runc busybox-static libclang-rt-14-dev protobuf-compiler python3-protobuf python3-yaml nodejs prometheus chromium curl file systemd"
 bench="$test bpftrace"
+kernels="$build jq cpio busybox-static qemu-system-x86 qemu-system-arm"
 
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;
 bench) want=$bench ;;
-*) echo "install-deps.sh: unknown set '$1' (build, test or bench)" >&2; exit 2 ;;
+kernels) want=$kernels ;;
+*) echo "install-deps.sh: unknown set '$1' (build, test, bench or kernels)" >&2; exit 2 ;;
 esac
 
 missing=

@@ -11,7 +11,11 @@ test_peak_equals_vmhwm() {
 	assert_within "kernel VmHWM at exit" "$(jqf '.processes[0].vmhwm_bytes' r.json)" "$(kv vmhwm_bytes wl.out)" 1
 	assert_ge "peak vm" "$(jqf '.processes[0].peak_vm_bytes' r.json)" $((200 * MIB))
 	assert_ge "mapped" "$(jqf '.processes[0].mapped_bytes' r.json)" $((200 * MIB))
-	assert_ge "faults" "$(jqf '.processes[0].page_faults' r.json)" 51200
+	# the kernel's own count, as the workload reads it before printing: memtrace's
+	# starts at exec, so memtrace's child's few faults before it are not in it
+	# (THP makes the count far smaller than one per page where it is "always")
+	assert_near "faults vs the workload's getrusage" "$(jqf '.processes[0].page_faults' r.json)" \
+		"$(kv faults wl.out)" 100
 	assert_eq "lost events" "$(jqf .lost_events r.json)" 0
 	assert_eq "process exit code" "$(jqf '.processes[0].exit_code' r.json)" 0
 }
@@ -40,25 +44,30 @@ test_fork_tree_summed_peak() {
 	assert_eq "lost events" "$(jqf .lost_events r.json)" 0
 }
 
-# a child that lives 20 ms is reported with its peak
+# a child that lives 20 ms is reported with its peak: the kernel's final
+# high-water mark of it (ru_maxrss from wait4, after its last fold)
 test_short_lived_child() {
 	require_bpf
 	"$MEMTRACE" -q --json r.json -- "$WL/shortlived" 64 20 > wl.out
 	local child
 	child=$(kv child_pid wl.out)
-	assert_within "child peak vs its VmHWM" \
+	assert_within "child peak vs its maxrss" \
 		"$(jqf ".processes[] | select(.pid == $child) | .peak_rss_bytes" r.json)" \
-		"$(kv child_vmhwm_bytes wl.out)" 1
+		"$(kv child_maxrss_bytes wl.out)" 1
 	assert_eq "child exit" "$(jqf ".processes[] | select(.pid == $child) | .exit_code" r.json)" 0
 }
 
-# threads allocating at once are one process, peak exact
+# threads allocating at once are one process, peak exact: against the
+# kernel's final high-water mark (the main thread's own VmHWM reading lacks
+# its unfolded counts before 6.2, docs/kernels.md)
 test_threads_counted_in_process() {
 	require_bpf
-	"$MEMTRACE" -q --json r.json -- "$WL/threads" 4 32 > wl.out
-	assert_eq "one process" "$(jqf '.processes | length' r.json)" 1
-	assert_within "peak vs VmHWM" "$(jqf .peak_rss_bytes r.json)" "$(kv vmhwm_bytes wl.out)" 1
-	assert_ge "peak covers 4 x 32 MiB" "$(jqf .peak_rss_bytes r.json)" $((128 * MIB))
+	"$MEMTRACE" -q --json r.json -- "$WL/maxrss" "$WL/threads" 4 32 > wl.out
+	local threads='.processes[] | select(.comm == "threads")'
+	assert_eq "one process of 4 threads" "$(jqf "[$threads] | length" r.json)" 1
+	assert_within "peak vs maxrss" "$(jqf "$threads | .peak_rss_bytes" r.json)" \
+		"$(kv child_maxrss_bytes wl.out)" 1
+	assert_ge "peak covers 4 x 32 MiB" "$(jqf "$threads | .peak_rss_bytes" r.json)" $((128 * MIB))
 }
 
 # memtrace exits with CMD's status, like time(1)
@@ -144,8 +153,9 @@ test_attach_children() {
 	wait "$mt" || fail "memtrace exited $?"
 	local child
 	child=$(kv child_pid "$STEPPER_OUT")
-	assert_within "child peak" "$(jqf ".processes[] | select(.pid == $child) | .peak_rss_bytes" r.json)" \
-		"$(kv child_vmhwm_bytes "$STEPPER_OUT")" 1
+	assert_within "child peak vs its maxrss" \
+		"$(jqf ".processes[] | select(.pid == $child) | .peak_rss_bytes" r.json)" \
+		"$(kv child_maxrss_bytes "$STEPPER_OUT")" 1
 }
 
 # -d ends the trace of a process that keeps running
@@ -206,7 +216,8 @@ test_json_escapes_cmdline() {
 	jqf '.processes[0].cmdline' r.json | grep -q 'new' || fail "cmdline lost"
 }
 
-# the JSON contract's fields are all there, with their types
+# the JSON contract's fields are all there, with their types (a binary on
+# tmpfs, as in the kernel matrix's initramfs, has its pages counted as shmem)
 test_json_contract() {
 	require_bpf
 	"$MEMTRACE" -q --json r.json -- "$WL/grow" 10 > /dev/null
@@ -217,7 +228,7 @@ test_json_contract() {
 	jqf '.processes[0] | (.pid > 0) and (.ppid > 0) and (.comm == "grow") and (.cmdline | type == "string")
 		and (.start_s | type == "number") and (.end_s | type == "number") and (.exit_code == 0)
 		and (.peak_rss_bytes > 0) and (.peak_time_s | type == "number") and (.peak_anon_bytes > 0)
-		and (.peak_file_bytes > 0) and (.peak_shmem_bytes >= 0) and (.peak_vm_bytes > 0)
+		and (.peak_file_bytes + .peak_shmem_bytes > 0) and (.peak_vm_bytes > 0)
 		and (.rss_end_bytes > 0) and (.page_faults > 0)' r.json > /dev/null
 }
 

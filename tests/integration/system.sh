@@ -14,9 +14,9 @@ test_all_catches_short_lived_process() {
 	set -e
 	assert_eq "exit after SIGINT" "$status" 130
 	child=$(kv child_pid wl.out)
-	assert_within "20 ms child's peak vs its VmHWM" \
+	assert_within "20 ms child's peak vs its maxrss" \
 		"$(jqf ".processes[] | select(.pid == $child) | .peak_rss_bytes" r.json)" \
-		"$(kv child_vmhwm_bytes wl.out)" 1
+		"$(kv child_maxrss_bytes wl.out)" 1
 	assert_eq "child exit" "$(jqf ".processes[] | select(.pid == $child) | .exit_code" r.json)" 0
 	assert_eq "mode" "$(jqf .mode r.json)" all
 	assert_ge "processes running before are traced too" \

@@ -12,6 +12,7 @@ int main(int argc, char **argv)
 
 	touch_new(mib * MIB);
 	sleep_ms(hold);
+	printf("faults=%llu\n", (unsigned long long)own_faults());
 	printf("vmhwm_bytes=%llu\n", (unsigned long long)status_bytes("VmHWM"));
 	return 0;
 }

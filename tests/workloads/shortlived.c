@@ -2,10 +2,10 @@
 /*
  * shortlived - fork a child that lives LIVE_MS, touching MIB MiB, and exits;
  * then exec-free exit of the parent. The child prints its own VmHWM
- * (child_vmhwm_bytes) and pid (child_pid) before exiting.
+ * (child_vmhwm_bytes) and pid (child_pid) before exiting; the parent the
+ * kernel's final high-water mark of the child (child_maxrss_bytes).
  * usage: shortlived MIB LIVE_MS
  */
-#include <sys/wait.h>
 
 #include "workload.h"
 
@@ -24,6 +24,6 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		_exit(0);
 	}
-	waitpid(pid, NULL, 0);
+	printf("child_maxrss_bytes=%llu\n", (unsigned long long)wait_child_maxrss(pid));
 	return 0;
 }

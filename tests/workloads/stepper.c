@@ -5,12 +5,12 @@
  *   grow MIB     touch MIB more MiB of fresh memory
  *   free         unmap everything grown so far
  *   spawn MIB    fork a child that touches MIB MiB and exits; wait for it
+ *                (child_pid, child_vmhwm_bytes, child_maxrss_bytes)
  *   status       print vmhwm_bytes and vmrss_bytes
  *   exit CODE    exit with CODE
  * It prints "ready" at start and "ok" after each command, flushed, so the
  * test knows when a step is done.
  */
-#include <sys/wait.h>
 
 #include "workload.h"
 
@@ -43,7 +43,7 @@ int main(void)
 				fflush(stdout);
 				_exit(0);
 			}
-			waitpid(pid, NULL, 0);
+			printf("child_maxrss_bytes=%llu\n", (unsigned long long)wait_child_maxrss(pid));
 		} else if (!strncmp(line, "status", 6)) {
 			printf("vmhwm_bytes=%llu\nvmrss_bytes=%llu\n",
 			       (unsigned long long)status_bytes("VmHWM"),

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +60,31 @@ static inline uint64_t status_bytes(const char *key)
 	}
 	fclose(f);
 	return kb * 1024;
+}
+
+/*
+ * Wait for a child and return the kernel's own final high-water mark of its
+ * RSS (ru_maxrss, taken at its exit after its threads' cached counts were
+ * folded in): the ground truth for a child's peak on every kernel. Before
+ * 6.2 the VmHWM a process reads of itself lacks what its threads have
+ * faulted but not yet folded into the mm (up to 64 faults each).
+ */
+static inline uint64_t wait_child_maxrss(pid_t pid)
+{
+	struct rusage ru;
+
+	if (wait4(pid, NULL, 0, &ru) != pid)
+		return 0;
+	return (uint64_t)ru.ru_maxrss * 1024;
+}
+
+/* Page faults of this process so far (minor + major), as the kernel counts them. */
+static inline uint64_t own_faults(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt + ru.ru_majflt;
 }
 
 static inline void sleep_ms(long ms)
