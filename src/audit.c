@@ -22,11 +22,11 @@ static int cmp_segment(const void *a, const void *b)
 	return (sa->value > sb->value) - (sa->value < sb->value);
 }
 
-uint64_t audit_percentile(const struct mt_row *rows, size_t n, uint64_t end_ns, double q)
+uint64_t audit_percentile(const struct mt_series *s, uint64_t end_ns, double q)
 {
 	struct segment *seg;
 	uint64_t total = 0, acc = 0, result = 0;
-	size_t i;
+	size_t i, n = s->n;
 
 	if (!n)
 		return 0;
@@ -34,10 +34,10 @@ uint64_t audit_percentile(const struct mt_row *rows, size_t n, uint64_t end_ns, 
 	if (!seg)
 		return 0;
 	for (i = 0; i < n; i++) {
-		uint64_t until = i + 1 < n ? rows[i + 1].time_ns : end_ns;
+		uint64_t until = i + 1 < n ? s->rows[i + 1]->time_ns : end_ns;
 
-		seg[i].value = rows[i].rss;
-		seg[i].duration = until > rows[i].time_ns ? until - rows[i].time_ns : 0;
+		seg[i].value = s->rows[i]->rss;
+		seg[i].duration = until > s->rows[i]->time_ns ? until - s->rows[i]->time_ns : 0;
 		total += seg[i].duration;
 	}
 	qsort(seg, n, sizeof(*seg), cmp_segment);
@@ -51,29 +51,6 @@ uint64_t audit_percentile(const struct mt_row *rows, size_t n, uint64_t end_ns, 
 	}
 	free(seg);
 	return result;
-}
-
-static int cmp_row_time(const void *a, const void *b)
-{
-	const struct mt_row *ra = a, *rb = b;
-
-	return (ra->time_ns > rb->time_ns) - (ra->time_ns < rb->time_ns);
-}
-
-/* One cgroup's series, sorted by time; malloc'd. */
-static struct mt_row *series_of(const struct mt_report *r, uint64_t id, size_t *n)
-{
-	struct mt_row *rows = malloc((r->nr_rows + 1) * sizeof(*rows));
-
-	*n = 0;
-	if (!rows)
-		return NULL;
-	for (size_t i = 0; i < r->nr_rows; i++) {
-		if (r->rows[i].cgroup_id == id)
-			rows[(*n)++] = r->rows[i];
-	}
-	qsort(rows, *n, sizeof(*rows), cmp_row_time);
-	return rows;
 }
 
 static const char *verdict(uint64_t peak, uint64_t limit)
@@ -91,8 +68,8 @@ struct mt_audit_entry *audit_build(const struct mt_report *r, int containers_onl
 				   size_t *n)
 {
 	struct mt_audit_entry *entries = calloc(r->nr_cgroups + 1, sizeof(*entries));
-	size_t i, j, nr_rows;
-	struct mt_row *rows;
+	struct mt_series series;
+	size_t i, j;
 
 	*n = 0;
 	if (!entries)
@@ -107,11 +84,12 @@ struct mt_audit_entry *audit_build(const struct mt_report *r, int containers_onl
 		e = &entries[(*n)++];
 		e->cg = cg;
 		e->limit = cg->memcg.known ? cg->memcg.limit : 0;
-		rows = series_of(r, cg->id, &nr_rows);
-		e->p50 = audit_percentile(rows, nr_rows, r->end_ns, 0.50);
-		e->p95 = audit_percentile(rows, nr_rows, r->end_ns, 0.95);
-		e->p99 = audit_percentile(rows, nr_rows, r->end_ns, 0.99);
-		free(rows);
+		if (!report_series(r, 0, cg->id, &series)) {
+			e->p50 = audit_percentile(&series, r->end_ns, 0.50);
+			e->p95 = audit_percentile(&series, r->end_ns, 0.95);
+			e->p99 = audit_percentile(&series, r->end_ns, 0.99);
+			report_series_free(&series);
+		}
 		for (j = 0; j < r->nr_ooms; j++)
 			e->oom_kills += r->ooms[j].cgroup_id == cg->id;
 		/* a killed container's limit is the one the OOM killer saw, if memtrace missed it */

@@ -25,11 +25,10 @@ struct mt_audit_entry {
 };
 
 /*
- * The value below which the series spends fraction q of [first row, end_ns):
- * rows are one series' points sorted by time, each value holding until the
- * next. 0 for an empty series.
+ * The value below which a series spends fraction q of [its first row,
+ * end_ns), each row's value holding until the next. 0 for an empty series.
  */
-uint64_t audit_percentile(const struct mt_row *rows, size_t n, uint64_t end_ns, double q);
+uint64_t audit_percentile(const struct mt_series *s, uint64_t end_ns, double q);
 
 /*
  * One entry per cgroup of the report (only those of containers when

@@ -21,6 +21,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "runtime_state.h"
+#include "util.h"
 
 struct cgroup_path {
 	uint64_t id;
@@ -114,19 +115,10 @@ static struct mt_cgroups *scanning;
 /* Remember id -> path (relative to the hierarchy's root); 0 or -1 when out of memory. */
 static int remember(struct mt_cgroups *cg, uint64_t id, const char *rel)
 {
-	struct cgroup_path *grown;
-
 	if (find(cg, id))
 		return 0;
-	if (cg->nr == cg->cap) {
-		size_t cap = cg->cap ? cg->cap * 2 : 256;
-
-		grown = realloc(cg->paths, cap * sizeof(*grown));
-		if (!grown)
-			return -1;
-		cg->paths = grown;
-		cg->cap = cap;
-	}
+	if (mt_ensure_mem((void **)&cg->paths, &cg->cap, sizeof(*cg->paths), cg->nr + 1))
+		return -1;
 	memset(&cg->paths[cg->nr], 0, sizeof(cg->paths[cg->nr]));
 	cg->paths[cg->nr].id = id;
 	cg->paths[cg->nr].path = strdup(*rel ? rel : "/");

@@ -28,6 +28,13 @@ struct mt_kernel {
 	unsigned int missing; /* enum mt_feature bits */
 };
 
+/* One of memtrace's BPF programs: its runs and their time (kernel.bpf_stats_enabled=1). */
+struct mt_bpf_program {
+	char name[32];
+	unsigned long long runs;
+	unsigned long long run_ns;
+};
+
 /* "growth stacks (exceptions:page_fault_user)": a feature and what it needs, for messages. */
 const char *mt_feature_name(enum mt_feature f);
 const char *mt_feature_needs(enum mt_feature f);

@@ -539,7 +539,7 @@ int mt_tracer__epoll_fd(struct mt_tracer *t)
 	return ring_buffer__epoll_fd(t->rb);
 }
 
-size_t mt_tracer__program_stats(struct mt_tracer *t, struct mt_program_stats *stats, size_t max)
+size_t mt_tracer__program_stats(struct mt_tracer *t, struct mt_bpf_program *stats, size_t max)
 {
 	const struct bpf_object_skeleton *s = t->skel->skeleton;
 	struct bpf_prog_info info;
@@ -555,9 +555,9 @@ size_t mt_tracer__program_stats(struct mt_tracer *t, struct mt_program_stats *st
 		if (!bpf_program__autoload(prog) ||
 		    bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 			continue;
-		stats[nr++] = (struct mt_program_stats){ .name = bpf_program__name(prog),
-							  .runs = info.run_cnt,
-							  .run_ns = info.run_time_ns };
+		snprintf(stats[nr].name, sizeof(stats[nr].name), "%s", bpf_program__name(prog));
+		stats[nr].runs = info.run_cnt;
+		stats[nr++].run_ns = info.run_time_ns;
 	}
 	return nr;
 }

@@ -53,12 +53,7 @@ int mt_tracer__set_cgroup_group(struct mt_tracer *t, uint64_t id, const struct m
 int mt_tracer__epoll_fd(struct mt_tracer *t);
 
 /* Each loaded program's run count and time (counted under kernel.bpf_stats_enabled=1). */
-struct mt_program_stats {
-	const char *name;
-	uint64_t runs;
-	uint64_t run_ns;
-};
-size_t mt_tracer__program_stats(struct mt_tracer *t, struct mt_program_stats *stats, size_t max);
+size_t mt_tracer__program_stats(struct mt_tracer *t, struct mt_bpf_program *stats, size_t max);
 
 /* Deliver pending records to the callback; waits up to timeout_ms for the first. */
 int mt_tracer__poll(struct mt_tracer *t, int timeout_ms);
@@ -81,12 +76,6 @@ int mt_tracer__for_each_proc(struct mt_tracer *t, int (*fn)(void *ctx, const str
  */
 uint32_t mt_tracer__window(struct mt_tracer *t);
 void mt_tracer__advance_window(struct mt_tracer *t);
-
-/* A memory cgroup's group as read from the kernel at one moment. */
-struct mt_cgroup_snapshot {
-	uint64_t id;
-	struct mt_group g;
-};
 
 /* Call fn for every memory cgroup's group (a consistent copy of each). */
 int mt_tracer__for_each_cgroup(struct mt_tracer *t,

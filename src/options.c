@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * options.c - parse and validate the command line (see options.h). Every
- * number goes through one checked parser; every combination is checked here,
- * once, so the modes can trust what they get.
+ * options.c - the command line (see options.h). One table, `options[]`,
+ * holds every option: its names, what its value is and where it goes, its
+ * limits and default, the modes that take it and its help. getopt_long's
+ * table, the checks and --help are made from it, so they cannot drift.
+ * Parsing fills the struct from the defaults and argv; the mode's own
+ * defaults come next (one table, `modes[]`); validate() only checks.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include "memtrace.h"
 #include "options.h"
+#include "output.h"
 #include "top.h"
 #include "util.h"
 
@@ -18,405 +25,522 @@
 #define MEMTRACE_VERSION "0.1.0"
 #endif
 
-enum {
-	OPT_JSON = 0x100,
-	OPT_TIMELINE,
-	OPT_RESOLUTION,
-	OPT_USER,
-	OPT_CHILDREN,
-	OPT_MAX_PROCS,
-	OPT_FAIL_TRACEPOINT,
-	OPT_EXACT,
-	OPT_BY,
-	OPT_MARGIN,
-	OPT_CGROUP,
-	OPT_CONTAINER,
-	OPT_SORT,
-	OPT_KEEP,
-	OPT_MAX_CGROUPS,
-	OPT_RINGBUF,
-	OPT_STACKS,
-	OPT_NO_STACKS,
-	OPT_SAMPLE_BYTES,
-	OPT_BIG_BYTES,
-	OPT_UNWIND,
-	OPT_FOLDED,
-	OPT_FOLDED_PEAK,
-	OPT_PPROF,
-	OPT_LISTEN,
-	OPT_PROMETHEUS,
-	OPT_TOP,
-	OPT_HTML,
+#define BIT(mode) (1u << (mode))
+#define TRACE_MODES (BIT(MT_MODE_COMMAND) | BIT(MT_MODE_PIDS) | BIT(MT_MODE_ALL))
+#define HOST_MODES (BIT(MT_MODE_ALL) | BIT(MT_MODE_TOP) | BIT(MT_MODE_AUDIT) | BIT(MT_MODE_SERVE))
+#define ALL_MODES ((1u << MT_MODE_COUNT) - 1)
+
+/* Each mode: how it is asked for, its usage line, and its own defaults. */
+static const struct mode {
+	const char *subcommand; /* NULL: chosen by -- CMD, -p or -a */
+	const char *name;	/* in messages */
+	const char *usage;
+	enum mt_by by;
+	bool stacks;
+	bool quiet;
+} modes[MT_MODE_COUNT] = {
+	[MT_MODE_COMMAND] = { NULL, "a command", "[OPTIONS] -- CMD [ARGS...]", MT_BY_PROCESS, true,
+			      false },
+	[MT_MODE_PIDS] = { NULL, "-p", "[OPTIONS] -p PID[,PID...]", MT_BY_PROCESS, true, false },
+	[MT_MODE_ALL] = { NULL, "-a", "[OPTIONS] -a | --cgroup PATH | --container ID", MT_BY_PROCESS,
+			  false, false },
+	[MT_MODE_TOP] = { "top", "memtrace top", "top [-b] [-n N] [-i SECS] [--by WHAT] [--sort KEY]",
+			  MT_BY_PROCESS, false, false },
+	[MT_MODE_AUDIT] = { "audit", "memtrace audit",
+			    "audit -d SECS [--by container|cgroup] [--margin PCT] [--json FILE]",
+			    MT_BY_CONTAINER, false, false },
+	[MT_MODE_SERVE] = { "serve", "memtrace serve",
+			    "serve [--listen HOST:PORT] [--top N] [--cgroup PATH|--container ID]",
+			    MT_BY_CONTAINER, false, true },
 };
 
-static const struct option long_options[] = {
-	{ "pid", required_argument, NULL, 'p' },
-	{ "all", no_argument, NULL, 'a' },
-	{ "children", no_argument, NULL, OPT_CHILDREN },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "timeline", required_argument, NULL, OPT_TIMELINE },
-	{ "resolution", required_argument, NULL, OPT_RESOLUTION },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
-	{ "keep", required_argument, NULL, OPT_KEEP },
-	{ "max-cgroups", required_argument, NULL, OPT_MAX_CGROUPS },
-	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
-	{ "exact", no_argument, NULL, OPT_EXACT },
-	{ "by", required_argument, NULL, OPT_BY },
-	{ "margin", required_argument, NULL, OPT_MARGIN },
-	{ "cgroup", required_argument, NULL, OPT_CGROUP },
-	{ "sort", required_argument, NULL, OPT_SORT },
-	{ "batch", no_argument, NULL, 'b' },
-	{ "iterations", required_argument, NULL, 'n' },
-	{ "container", required_argument, NULL, OPT_CONTAINER },
-	{ "fail-tracepoint", required_argument, NULL, OPT_FAIL_TRACEPOINT },
-	{ "stacks", no_argument, NULL, OPT_STACKS },
-	{ "no-stacks", no_argument, NULL, OPT_NO_STACKS },
-	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
-	{ "big-bytes", required_argument, NULL, OPT_BIG_BYTES },
-	{ "unwind", required_argument, NULL, OPT_UNWIND },
-	{ "folded", required_argument, NULL, OPT_FOLDED },
-	{ "folded-peak", required_argument, NULL, OPT_FOLDED_PEAK },
-	{ "pprof", required_argument, NULL, OPT_PPROF },
-	{ "listen", required_argument, NULL, OPT_LISTEN },
-	{ "prometheus", required_argument, NULL, OPT_PROMETHEUS },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "html", required_argument, NULL, OPT_HTML },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{},
+enum kind {
+	K_FLAG,	   /* sets a bool to `value` */
+	K_STRING,  /* const char * */
+	K_ADDRESS, /* const char *, a HOST:PORT to listen on */
+	K_SECONDS, /* double, decimals allowed */
+	K_PERCENT, /* double: the value / 100 */
+	K_COUNT,   /* uint64_t, no suffix */
+	K_BYTES,   /* uint64_t, K/M/G/T suffix */
+	K_CHOICE,  /* int: the index of a name in `choices` */
+	K_PIDS,	   /* the pid list */
+	K_HELP,
+	K_VERSION,
 };
 
-static void usage(FILE *f)
+#define POSITIVE (1u << 0) /* more than 0 */
+#define POW2 (1u << 1)	   /* a power of 2 */
+
+enum section { S_TRACE, S_OUTPUT, S_STACKS, S_TOP, S_AUDIT, S_SERVE, S_LIMITS, S_OTHER };
+
+static const char *const section_titles[] = {
+	[S_TRACE] = "What to trace",
+	[S_OUTPUT] = "Reports",
+	[S_STACKS] = "Which code made memory grow (on by default with -- and -p)",
+	[S_TOP] = "memtrace top",
+	[S_AUDIT] = "memtrace audit",
+	[S_SERVE] = "memtrace serve",
+	[S_LIMITS] = "Limits",
+	[S_OTHER] = "Other",
+};
+
+static const char *const by_names[] = { "process", "cgroup", "container", NULL };
+static const char *const unwind_names[] = { "fp", "dwarf", "auto", NULL };
+
+struct option_spec {
+	const char *name;
+	char short_name;
+	enum kind kind;
+	size_t offset; /* into struct mt_options */
+	const char *arg;
+	const char *def; /* the default, as it would be typed */
+	uint64_t min, max;
+	unsigned int flags;
+	int value;		     /* K_FLAG */
+	const char *const *choices;  /* K_CHOICE */
+	unsigned int modes;	     /* the modes that take it */
+	enum section section;
+	const char *help;
+};
+
+#define F(field) offsetof(struct mt_options, field)
+
+static const struct option_spec options[] = {
+	{ "pid", 'p', K_PIDS, F(pids), "PIDS", NULL, 0, 0, 0, 0, NULL, ALL_MODES, S_TRACE,
+	  "trace these running processes (comma-separated)" },
+	{ "all", 'a', K_FLAG, F(all), NULL, NULL, 0, 0, 0, 1, NULL, ALL_MODES, S_TRACE,
+	  "trace every process on the host, until -d or Ctrl-C" },
+	{ "cgroup", 0, K_STRING, F(scope_cgroup), "PATH", NULL, 0, 0, 0, 0, NULL, HOST_MODES, S_TRACE,
+	  "like -a, within this memory cgroup's subtree only" },
+	{ "container", 0, K_STRING, F(scope_container), "ID", NULL, 0, 0, 0, 0, NULL, HOST_MODES,
+	  S_TRACE, "like -a, within this container's cgroup only (an id prefix or its name)" },
+	{ "children", 0, K_FLAG, F(children), NULL, NULL, 0, 0, 0, 1, NULL, BIT(MT_MODE_PIDS),
+	  S_TRACE, "with -p: also trace their new descendants" },
+	{ "user", 0, K_STRING, F(user), "NAME", NULL, 0, 0, 0, 0, NULL, BIT(MT_MODE_COMMAND), S_TRACE,
+	  "run CMD as NAME (default: SUDO_UID/SUDO_GID under sudo)" },
+	{ "duration", 'd', K_SECONDS, F(duration), "SECS", NULL, 0, 0, POSITIVE, 0, NULL, ALL_MODES,
+	  S_TRACE, "stop tracing after SECS seconds" },
+	{ "exact", 0, K_FLAG, F(exact), NULL, NULL, 0, 0, 0, 1, NULL, ALL_MODES, S_TRACE,
+	  "counters exact to the page (classic kmem:rss_stat event: costlier, host-wide; mounts "
+	  "tracefs)" },
+
+	{ "interval", 'i', K_SECONDS, F(interval), "SECS", "1", 0, 0, 0, 0, NULL, ALL_MODES, S_OUTPUT,
+	  "live line on stderr (top: a table) every SECS seconds (0: none)" },
+	{ "quiet", 'q', K_FLAG, F(quiet), NULL, NULL, 0, 0, 0, 1, NULL, ALL_MODES, S_OUTPUT,
+	  "no live line and no text report" },
+	{ "by", 0, K_CHOICE, F(by), "WHAT", NULL, 0, 0, 0, 0, by_names, ALL_MODES, S_OUTPUT,
+	  "group the text report, top and audit by process, cgroup or container (default: process; "
+	  "audit and serve: container)" },
+	{ "json", 0, K_STRING, F(json_path), "FILE", NULL, 0, 0, 0, 0, NULL, ALL_MODES, S_OUTPUT,
+	  "write the report as JSON to FILE ('-': stdout)" },
+	{ "timeline", 0, K_STRING, F(timeline_path), "FILE", NULL, 0, 0, 0, 0, NULL, ALL_MODES,
+	  S_OUTPUT, "write the RSS timeline as CSV to FILE ('-': stdout)" },
+	{ "html", 0, K_STRING, F(html_path), "FILE", NULL, 0, 0, 0, 0, NULL, ALL_MODES, S_OUTPUT,
+	  "a self-contained page: timeline plot, flame graphs, tables" },
+	{ "resolution", 0, K_BYTES, F(resolution), "BYTES", "1M", 1, 1ull << 50, 0, 0, NULL, ALL_MODES,
+	  S_OUTPUT, "a timeline row each time RSS moved this much" },
+
+	{ "stacks", 0, K_FLAG, F(stacks), NULL, NULL, 0, 0, 0, 1, NULL, ALL_MODES, S_STACKS,
+	  "sample growth stacks (-a, top, audit, serve: off by default)" },
+	{ "no-stacks", 0, K_FLAG, F(stacks), NULL, NULL, 0, 0, 0, 0, NULL, ALL_MODES, S_STACKS,
+	  "do not sample growth stacks" },
+	{ "sample-bytes", 0, K_BYTES, F(sample_bytes), "B", "512K", 1, 1ull << 40, 0, 0, NULL,
+	  ALL_MODES, S_STACKS, "a stack per B faulted bytes on average" },
+	{ "big-bytes", 0, K_BYTES, F(big_bytes), "B", "1M", 4096, 1ull << 50, 0, 0, NULL, ALL_MODES,
+	  S_STACKS, "record every mapping of at least B, with its stack" },
+	{ "unwind", 0, K_CHOICE, F(unwind), "HOW", "auto", 0, 0, 0, 0, unwind_names, ALL_MODES,
+	  S_STACKS, "fp (frame pointers), dwarf (8 KiB stack copy, .eh_frame) or auto (both, spliced)" },
+	{ "folded", 0, K_STRING, F(folded_path), "FILE", NULL, 0, 0, 0, 0, NULL, ALL_MODES, S_STACKS,
+	  "growth over the run as folded stacks (flame graphs)" },
+	{ "folded-peak", 0, K_STRING, F(folded_peak_path), "FILE", NULL, 0, 0, 0, 0, NULL, ALL_MODES,
+	  S_STACKS, "what was in use at the peak, as folded stacks" },
+	{ "pprof", 0, K_STRING, F(pprof_path), "FILE", NULL, 0, 0, 0, 0, NULL, ALL_MODES, S_STACKS,
+	  "both as a gzipped pprof profile (alloc_space, inuse_space)" },
+
+	{ "batch", 'b', K_FLAG, F(batch), NULL, NULL, 0, 0, 0, 1, NULL, BIT(MT_MODE_TOP), S_TOP,
+	  "print one table per interval (for logs), no screen control" },
+	{ "iterations", 'n', K_COUNT, F(iterations), "N", NULL, 1, 1u << 30, 0, 0, NULL,
+	  BIT(MT_MODE_TOP), S_TOP, "stop after N intervals" },
+	{ "sort", 0, K_CHOICE, F(sort), "KEY", "rss", 0, 0, 0, 0, mt_top_sort_names, BIT(MT_MODE_TOP),
+	  S_TOP, "rss, peak, window (peak in the interval), growth or faults (keys m, p, w, g, f "
+	  "change it live; q quits)" },
+
+	{ "margin", 0, K_PERCENT, F(margin), "PCT", "20", 0, 0, 0, 0, NULL, BIT(MT_MODE_AUDIT),
+	  S_AUDIT, "suggested limit = peak + PCT%" },
+
+	{ "listen", 0, K_ADDRESS, F(listen), "HOST:PORT", "127.0.0.1:9464", 0, 0, 0, 0, NULL,
+	  BIT(MT_MODE_SERVE), S_SERVE, "where /metrics listens" },
+	{ "top", 0, K_COUNT, F(top_processes), "N", "10", 0, 100000, 0, 0, NULL,
+	  BIT(MT_MODE_SERVE) | BIT(MT_MODE_ALL), S_SERVE,
+	  "per-process series for the N running processes with the largest peaks" },
+	{ "prometheus", 0, K_ADDRESS, F(prometheus), "HOST:PORT", NULL, 0, 0, 0, 0, NULL,
+	  BIT(MT_MODE_ALL), S_SERVE, "with -a: serve /metrics there while tracing" },
+
+	{ "max-procs", 0, K_COUNT, F(max_procs), "N", "16384", 16, 1 << 22, 0, 0, NULL, ALL_MODES,
+	  S_LIMITS, "track at most N processes at once (at least 16)" },
+	{ "max-cgroups", 0, K_COUNT, F(max_cgroups), "N", "4096", 16, 1 << 20, 0, 0, NULL, ALL_MODES,
+	  S_LIMITS, "track at most N memory cgroups (at least 16)" },
+	{ "ringbuf-size", 0, K_BYTES, F(ringbuf_bytes), "B", "8M", 4096, 1ull << 30, POW2, 0, NULL,
+	  ALL_MODES, S_LIMITS, "the kernel-to-memtrace ring buffer (a power of 2)" },
+	{ "keep", 0, K_COUNT, F(keep), "N", "10000", 1, 1ull << 32, 0, 0, NULL, ALL_MODES, S_LIMITS,
+	  "list at most N exited processes, the largest peaks (the others are counted)" },
+
+	{ "verbose", 'v', K_FLAG, F(verbose), NULL, NULL, 0, 0, 0, 1, NULL, ALL_MODES, S_OTHER,
+	  "show libbpf's messages" },
+	{ "fail-tracepoint", 0, K_STRING, F(fail_tracepoint), "TP", NULL, 0, 0, 0, 0, NULL, ALL_MODES,
+	  S_OTHER, "testing aid: act as if the kernel lacked the tracepoint TP" },
+	{ "help", 'h', K_HELP, 0, NULL, NULL, 0, 0, 0, 0, NULL, ALL_MODES, S_OTHER, "this help" },
+	{ "version", 'V', K_VERSION, 0, NULL, NULL, 0, 0, 0, 0, NULL, ALL_MODES, S_OTHER,
+	  "print the version" },
+};
+
+#define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+const char *options_mode_name(enum mt_mode mode)
 {
-	fputs("usage: memtrace [OPTIONS] -- CMD [ARGS...]\n"
-	      "       memtrace [OPTIONS] -p PID[,PID...]\n"
-	      "       memtrace [OPTIONS] -a\n"
-	      "       memtrace audit -d SECONDS [--by container|cgroup] [--margin PCT] [--json FILE]\n"
-	      "       memtrace top [-b] [-n N] [-i SECS] [--by process|container|cgroup] [--sort KEY]\n"
-	      "       memtrace serve [--listen HOST:PORT] [--top N] [--cgroup PATH|--container ID]\n"
-	      "\n"
-	      "Exact memory peaks of a command or of running processes, from kernel events.\n"
-	      "\n"
-	      "  -p, --pid PIDS         trace these running processes (comma-separated)\n"
-	      "  -a, --all              trace every process on the host, until -d or Ctrl-C\n"
-	      "      --cgroup PATH      like -a, within this memory cgroup's subtree only\n"
-	      "      --container ID     like -a, within this container's cgroup only\n"
-	      "      --children         with -p: also trace their new descendants\n"
-	      "  -d, --duration SECS    stop tracing after SECS seconds\n"
-	      "  -i, --interval SECS    live line on stderr every SECS seconds (default 1, 0: none)\n"
-	      "  -q, --quiet            no live line and no text report\n"
-	      "      --by WHAT          text report by process (default), cgroup or container\n"
-	      "      --margin PCT       audit: suggested limit = peak + PCT%% (default 20)\n"
-	      "      --listen HOST:PORT serve: where /metrics listens (default 127.0.0.1:9464)\n"
-	      "      --prometheus HOST:PORT  with -a: serve /metrics there while tracing\n"
-	      "      --top N            serve: per-process series for the N largest peaks (default 10)\n"
-	      "  -b, --batch            top: print one table per interval (for logs), no screen control\n"
-	      "  -n, --iterations N     top: stop after N intervals\n"
-	      "      --sort KEY         top: rss, peak, window (peak in the interval), growth, faults\n"
-	      "                         (keys m, p, w, g, f change it live; q quits)\n"
-	      "      --json FILE        write the report as JSON to FILE ('-': stdout)\n"
-	      "      --timeline FILE    write the RSS timeline as CSV to FILE ('-': stdout)\n"
-	      "      --html FILE        a self-contained page: timeline plot, flame graphs, tables\n"
-	      "      --resolution BYTES timeline row when RSS moved this much (default 1M)\n"
-	      "      --user NAME        run CMD as NAME (default: SUDO_UID/SUDO_GID under sudo)\n"
-	      "      --max-procs N      track at most N processes at once (default 16384)\n"
-	      "      --max-cgroups N    track at most N memory cgroups (default 4096)\n"
-	      "      --ringbuf-size B   the kernel-to-memtrace ring buffer (default 8M, a power of 2)\n"
-	      "      --keep N           list at most N exited processes, the largest peaks\n"
-	      "                         (default 10000; the others are counted)\n"
-	      "      --exact            counters exact to the page (classic kmem:rss_stat\n"
-	      "                         event: costlier, host-wide; mounts tracefs)\n"
-	      "\n"
-	      "Which code made memory grow (on by default with -- and -p):\n"
-	      "      --stacks, --no-stacks  sample growth stacks, or not (-a: off by default)\n"
-	      "      --sample-bytes B   a stack per B faulted bytes on average (default 512K)\n"
-	      "      --big-bytes B      record every mapping of at least B (default 1M)\n"
-	      "      --unwind HOW       fp (frame pointers), dwarf (8 KiB stack copy, .eh_frame)\n"
-	      "                         or auto (both, spliced; the default)\n"
-	      "      --folded FILE      growth over the run as folded stacks (flame graphs)\n"
-	      "      --folded-peak FILE what was in use at the peak, as folded stacks\n"
-	      "      --pprof FILE       both as a gzipped pprof profile (alloc_space, inuse_space)\n"
-	      "  -v, --verbose          show libbpf's messages\n"
-	      "  -h, --help             this help\n"
-	      "  -V, --version          print the version\n"
-	      "\n"
-	      "Exit status: CMD's (128+N if killed by signal N); 130/143 on SIGINT/SIGTERM;\n"
-	      "1 on a runtime failure; 2 on a usage error; 126/127 if CMD cannot be run.\n",
-	      f);
+	return modes[mode].name;
 }
 
-static int bad_value(const char *option, const char *value)
+/* "-d" or "--resolution": how messages name an option. */
+static const char *display_name(const struct option_spec *o, char *buf, size_t size)
 {
-	mt_err("invalid value for %s: '%s'", option, value);
+	if (o->short_name)
+		snprintf(buf, size, "-%c", o->short_name);
+	else
+		snprintf(buf, size, "--%s", o->name);
+	return buf;
+}
+
+static int bad_value(const struct option_spec *o, const char *value)
+{
+	char name[32];
+
+	mt_err("invalid value for %s: '%s'", display_name(o, name, sizeof(name)), value);
 	return -EINVAL;
 }
 
-static int parse_seconds_opt(const char *option, const char *value, double *out)
+static int parse_choice(const struct option_spec *o, const char *value)
 {
-	return mt_parse_seconds(value, out) ? bad_value(option, value) : 0;
+	for (int i = 0; o->choices[i]; i++) {
+		if (!strcmp(value, o->choices[i]))
+			return i;
+	}
+	return -1;
 }
 
-static int parse_count_opt(const char *option, const char *value, bool suffix, uint64_t min,
-			   uint64_t max, uint64_t *out)
+/* Store `value` where the option says; -EINVAL after one line if it is not valid. */
+static int set_value(struct mt_options *opts, const struct option_spec *o, const char *value)
 {
-	if (mt_parse_u64(value, suffix, out) || *out < min || *out > max)
-		return bad_value(option, value);
+	void *dest = (char *)opts + o->offset;
+	uint64_t n;
+	double d;
+	int i;
+
+	switch (o->kind) {
+	case K_FLAG:
+		*(bool *)dest = o->value;
+		return 0;
+	case K_ADDRESS:
+		if (mt_parse_listen(value, &(struct sockaddr_storage){ 0 }))
+			return bad_value(o, value);
+		/* fall through */
+	case K_STRING:
+		*(const char **)dest = value;
+		return 0;
+	case K_SECONDS:
+	case K_PERCENT:
+		if (mt_parse_seconds(value, &d) || ((o->flags & POSITIVE) && d == 0))
+			return bad_value(o, value);
+		*(double *)dest = o->kind == K_PERCENT ? d / 100 : d;
+		return 0;
+	case K_COUNT:
+	case K_BYTES:
+		if (mt_parse_u64(value, o->kind == K_BYTES, &n) || n < o->min || n > o->max ||
+		    ((o->flags & POW2) && (n & (n - 1))))
+			return bad_value(o, value);
+		*(uint64_t *)dest = n;
+		return 0;
+	case K_CHOICE:
+		i = parse_choice(o, value);
+		if (i < 0)
+			return bad_value(o, value);
+		*(int *)dest = i;
+		return 0;
+	case K_PIDS:
+		free(opts->pids);
+		opts->pids = NULL;
+		if (mt_parse_pid_list(value, &opts->pids, &opts->nr_pids))
+			return bad_value(o, value);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* getopt_long's table and short-option string, from options[]. */
+static void getopt_tables(struct option *longs, char *shorts)
+{
+	size_t i, n = 0;
+
+	*shorts++ = '+'; /* stop at the first non-option: it starts CMD */
+	*shorts++ = ':'; /* a missing value is ':' */
+	for (i = 0; i < NR_OPTIONS; i++) {
+		bool has_arg = options[i].arg != NULL;
+
+		longs[i] = (struct option){ options[i].name, has_arg ? required_argument : no_argument,
+					    NULL, (int)(0x100 + i) };
+		if (options[i].short_name) {
+			shorts[n++] = options[i].short_name;
+			if (has_arg)
+				shorts[n++] = ':';
+		}
+	}
+	longs[i] = (struct option){};
+	shorts[n] = '\0';
+}
+
+static const struct option_spec *find_short(int c)
+{
+	for (size_t i = 0; i < NR_OPTIONS; i++) {
+		if (options[i].short_name == c)
+			return &options[i];
+	}
+	return NULL;
+}
+
+static void wrap(FILE *f, const char *text, int indent, int width)
+{
+	int col = indent;
+	const char *p = text;
+
+	while (*p) {
+		const char *end = strchr(p, ' ');
+		int len = end ? (int)(end - p) : (int)strlen(p);
+
+		if (col > indent && col + 1 + len > width) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", len, p);
+		col += len;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+void options_usage(FILE *f)
+{
+	char lead[64], help[512];
+	int s, m;
+
+	for (m = 0; m < MT_MODE_COUNT; m++)
+		fprintf(f, "%s memtrace %s\n", m ? "      " : "usage:", modes[m].usage);
+	fputs("\nExact memory peaks of a command, running processes or the whole host, and the\n"
+	      "code that made memory grow, from kernel events.\n",
+	      f);
+	for (s = S_TRACE; s <= S_OTHER; s++) {
+		fprintf(f, "\n%s:\n", section_titles[s]);
+		for (size_t i = 0; i < NR_OPTIONS; i++) {
+			const struct option_spec *o = &options[i];
+
+			if (o->section != (enum section)s)
+				continue;
+			if (o->short_name)
+				snprintf(lead, sizeof(lead), "  -%c, --%s%s%s", o->short_name, o->name,
+					 o->arg ? " " : "", o->arg ? o->arg : "");
+			else
+				snprintf(lead, sizeof(lead), "      --%s%s%s", o->name, o->arg ? " " : "",
+					 o->arg ? o->arg : "");
+			if (o->def)
+				snprintf(help, sizeof(help), "%s (default %s)", o->help, o->def);
+			else
+				snprintf(help, sizeof(help), "%s", o->help);
+			if (strlen(lead) > 25)
+				fprintf(f, "%s\n%27s", lead, "");
+			else
+				fprintf(f, "%-27s", lead);
+			wrap(f, help, 27, 80);
+		}
+	}
+	fputs("\nExit status: CMD's (128+N if killed by signal N); 130/143/129 on "
+	      "SIGINT/SIGTERM/SIGHUP;\n1 on a runtime failure; 2 on a usage error; 126/127 if CMD "
+	      "cannot be run.\n",
+	      f);
+}
+
+/* The mode's own defaults, for the options the command line did not give. */
+static void apply_mode_defaults(struct mt_options *opts, const bool *given)
+{
+	const struct mode *m = &modes[opts->mode];
+	bool by_given = false, stacks_given = false;
+
+	for (size_t i = 0; i < NR_OPTIONS; i++) {
+		by_given |= given[i] && options[i].offset == F(by);
+		stacks_given |= given[i] && options[i].kind == K_FLAG && options[i].offset == F(stacks);
+	}
+	if (!by_given)
+		opts->by = m->by;
+	/* --folded, --folded-peak and --pprof ask for stacks */
+	if (!stacks_given)
+		opts->stacks = m->stacks || opts->folded_path || opts->folded_peak_path ||
+			       opts->pprof_path;
+	if (m->quiet)
+		opts->quiet = true;
+}
+
+/* A mode from the subcommand, or from -- CMD, -p, -a and a scope. */
+static int choose_mode(struct mt_options *opts, int subcommand)
+{
+	bool scope = opts->scope_cgroup || opts->scope_container;
+	int ways = (opts->nr_pids > 0) + (opts->command != NULL) + (opts->all || scope);
+
+	if (subcommand >= 0) {
+		if (opts->nr_pids || opts->command || opts->all) {
+			mt_err("%s covers every process: it takes neither -p, -a nor a command",
+			       modes[subcommand].subcommand);
+			return -EINVAL;
+		}
+		opts->mode = subcommand;
+		return 0;
+	}
+	if (ways > 1) {
+		mt_err("give one of -p PID, -a or a command");
+		return -EINVAL;
+	}
+	if (!ways) {
+		mt_err("nothing to trace: give -- CMD [ARGS...], -p PID or -a (see --help)");
+		return -EINVAL;
+	}
+	opts->mode = opts->command ? MT_MODE_COMMAND : opts->nr_pids ? MT_MODE_PIDS : MT_MODE_ALL;
 	return 0;
 }
 
-static int validate(struct mt_options *opts)
+/* Every option given goes with the mode, and the combinations make sense. */
+static int validate(const struct mt_options *opts, const bool *given)
 {
+	char name[32];
+	size_t i;
+
+	for (i = 0; i < NR_OPTIONS; i++) {
+		const struct option_spec *o = &options[i];
+		char modes_text[128] = "";
+
+		if (!given[i] || (o->modes & BIT(opts->mode)))
+			continue;
+		for (int m = 0, n = 0; m < MT_MODE_COUNT; m++) {
+			if (!(o->modes & BIT(m)))
+				continue;
+			n++;
+			snprintf(modes_text + strlen(modes_text), sizeof(modes_text) - strlen(modes_text),
+				 "%s%s", n > 1 ? " or " : "", modes[m].name);
+		}
+		mt_err("%s goes with %s", display_name(o, name, sizeof(name)), modes_text);
+		return -EINVAL;
+	}
 	if (opts->scope_cgroup && opts->scope_container) {
 		mt_err("give either --cgroup or --container");
 		return -EINVAL;
 	}
-	/* a scope is -a within a subtree */
-	if ((opts->scope_cgroup || opts->scope_container) && !opts->audit && !opts->top &&
-	    !opts->serve)
-		opts->all = true;
-	if ((opts->audit || opts->top || opts->serve) && (opts->nr_pids || opts->command || opts->all)) {
-		mt_err("%s covers every process: it takes neither -p, -a nor a command",
-		       opts->audit ? "audit" : opts->top ? "top" : "serve");
-		return -EINVAL;
-	}
-	if (opts->serve) {
-		opts->all = true;
-		opts->quiet = true;
-		if (!opts->listen)
-			opts->listen = "127.0.0.1:9464"; /* loopback unless told otherwise */
-	}
-	if ((opts->batch || opts->iterations || opts->sort) && !opts->top) {
-		mt_err("-b, -n and --sort go with memtrace top");
-		return -EINVAL;
-	}
-	if (opts->top) {
-		opts->all = true;
-		if (!opts->interval)
-			opts->interval = 1;
-	}
-	if (opts->audit && !opts->duration) {
+	if (opts->mode == MT_MODE_AUDIT && !opts->duration) {
 		mt_err("audit needs a window: -d SECONDS");
 		return -EINVAL;
 	}
-	if (opts->audit) {
-		opts->all = true;
-		if (!opts->by_given)
-			opts->by = MT_BY_CONTAINER;
-	}
-	if ((opts->nr_pids > 0) + (opts->command != NULL) + opts->all > 1) {
-		mt_err("give one of -p PID, -a or a command");
+	if (opts->mode == MT_MODE_AUDIT && opts->by == MT_BY_PROCESS) {
+		mt_err("audit is by container or cgroup, not by process");
 		return -EINVAL;
 	}
-	if (!opts->nr_pids && !opts->command && !opts->all) {
-		mt_err("nothing to trace: give -- CMD [ARGS...], -p PID or -a (see --help)");
+	if (opts->mode == MT_MODE_TOP && !opts->interval) {
+		mt_err("top needs an interval: -i SECS, more than 0");
 		return -EINVAL;
 	}
-	if (opts->children && !opts->nr_pids) {
-		mt_err("--children goes with -p (a command's descendants are always traced)");
-		return -EINVAL;
-	}
-	if (opts->user && !opts->command) {
-		mt_err("--user goes with a command");
-		return -EINVAL;
-	}
-	opts->mode = opts->command ? MT_MODE_COMMAND : opts->all ? MT_MODE_ALL : MT_MODE_PIDS;
-	if (opts->listen && opts->mode != MT_MODE_ALL) {
-		mt_err("--prometheus goes with -a (or use memtrace serve)");
-		return -EINVAL;
-	}
-	if (!opts->stacks_given)
-		opts->stacks = opts->mode != MT_MODE_ALL && !opts->top && !opts->audit;
 	if (!opts->stacks && (opts->folded_path || opts->folded_peak_path || opts->pprof_path)) {
-		if (opts->stacks_given) {
-			mt_err("--folded, --folded-peak and --pprof need stacks (not --no-stacks)");
-			return -EINVAL;
-		}
-		opts->stacks = true;
+		mt_err("--folded, --folded-peak and --pprof need stacks (not --no-stacks)");
+		return -EINVAL;
 	}
-	if (opts->quiet)
-		opts->interval = 0;
+	if (outputs_on_stdout(opts) > 1) {
+		mt_err("only one of --json, --timeline, --folded, --folded-peak, --pprof, --html can "
+		       "go to stdout");
+		return -EINVAL;
+	}
 	return 0;
 }
 
-static int stdout_outputs(const struct mt_options *opts)
+/* What the stored choices mean for the rest of the program. */
+static void resolve_choices(struct mt_options *opts)
 {
-	const char *paths[] = { opts->json_path, opts->timeline_path, opts->folded_path,
-				opts->folded_peak_path, opts->pprof_path, opts->html_path };
-	size_t i;
-	int n = 0;
+	static const unsigned int unwind_bits[] = { MT_SAMPLE_HAS_FP, MT_SAMPLE_HAS_COPY,
+						    MT_SAMPLE_HAS_FP | MT_SAMPLE_HAS_COPY };
+	int unwind = (int)opts->unwind;
 
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		n += paths[i] && !strcmp(paths[i], "-");
-	return n;
+	opts->unwind_name = unwind_names[unwind];
+	opts->unwind = unwind_bits[unwind];
 }
 
 int options_parse(struct mt_options *opts, int argc, char **argv)
 {
-	int c, err;
+	struct option longs[NR_OPTIONS + 1];
+	char shorts[2 * NR_OPTIONS + 3];
+	bool given[NR_OPTIONS] = {};
+	const struct option_spec *o;
+	int subcommand = -1, c, err;
+	size_t i;
 
 	memset(opts, 0, sizeof(*opts));
-	opts->interval = 1;
-	opts->resolution = 1 << 20;
-	opts->max_procs = 16384;
-	opts->margin = 0.20;
-	opts->keep = 10000;
-	opts->max_cgroups = 4096;
-	opts->ringbuf_bytes = 8 << 20;
-	opts->sample_bytes = 512 << 10;
-	opts->big_bytes = 1 << 20;
-	opts->unwind = MT_SAMPLE_HAS_FP | MT_SAMPLE_HAS_COPY;
-	opts->unwind_name = "auto";
-	opts->top_processes = 10;
-
-	/* `memtrace audit|top|serve ...`: a subcommand, then the same options */
-	if (argc > 1 && (!strcmp(argv[1], "audit") || !strcmp(argv[1], "top") ||
-			 !strcmp(argv[1], "serve"))) {
-		opts->audit = !strcmp(argv[1], "audit");
-		opts->top = !strcmp(argv[1], "top");
-		opts->serve = !strcmp(argv[1], "serve");
-		argv++;
-		argc--;
+	for (i = 0; i < NR_OPTIONS; i++) {
+		if (options[i].def && set_value(opts, &options[i], options[i].def))
+			return -EINVAL; /* a default that does not parse: a bug, said once */
 	}
+	/* `memtrace audit|top|serve ...`: a subcommand, then the same options */
+	for (int m = 0; argc > 1 && m < MT_MODE_COUNT; m++) {
+		if (modes[m].subcommand && !strcmp(argv[1], modes[m].subcommand)) {
+			subcommand = m;
+			argv++;
+			argc--;
+			break;
+		}
+	}
+	getopt_tables(longs, shorts);
 	opterr = 0;
-	/* '+': stop at the first non-option, which starts CMD */
-	while ((c = getopt_long(argc, argv, "+:p:ad:i:qvhVbn:", long_options, NULL)) != -1) {
-		err = 0;
-		switch (c) {
-		case 'p':
-			free(opts->pids);
-			opts->pids = NULL;
-			if (mt_parse_pid_list(optarg, &opts->pids, &opts->nr_pids))
-				err = bad_value("-p", optarg);
-			break;
-		case 'a': opts->all = true; break;
-		case OPT_CHILDREN: opts->children = true; break;
-		case 'd':
-			err = parse_seconds_opt("-d", optarg, &opts->duration);
-			if (!err && opts->duration == 0)
-				err = bad_value("-d", optarg);
-			break;
-		case 'i': err = parse_seconds_opt("-i", optarg, &opts->interval); break;
-		case 'q': opts->quiet = true; break;
-		case 'v': opts->verbose = true; break;
-		case OPT_JSON: opts->json_path = optarg; break;
-		case OPT_TIMELINE: opts->timeline_path = optarg; break;
-		case OPT_RESOLUTION:
-			err = parse_count_opt("--resolution", optarg, true, 1, 1ull << 50,
-					      &opts->resolution);
-			break;
-		case OPT_USER: opts->user = optarg; break;
-		case OPT_MAX_CGROUPS:
-			err = parse_count_opt("--max-cgroups", optarg, false, 16, 1 << 20,
-					      &opts->max_cgroups);
-			break;
-		case OPT_RINGBUF:
-			err = parse_count_opt("--ringbuf-size", optarg, true, 4096, 1ull << 30,
-					      &opts->ringbuf_bytes);
-			if (!err && (opts->ringbuf_bytes & (opts->ringbuf_bytes - 1)))
-				err = bad_value("--ringbuf-size", optarg);
-			break;
-		case OPT_KEEP:
-			err = parse_count_opt("--keep", optarg, false, 1, 1ull << 32, &opts->keep);
-			break;
-		case OPT_MAX_PROCS:
-			err = parse_count_opt("--max-procs", optarg, false, 16, 1 << 22,
-					      &opts->max_procs);
-			break;
-		case OPT_FAIL_TRACEPOINT: opts->fail_tracepoint = optarg; break;
-		case OPT_EXACT: opts->exact = true; break;
-		case OPT_CGROUP: opts->scope_cgroup = optarg; break;
-		case 'b': opts->batch = true; break;
-		case 'n': {
-			uint64_t n;
-
-			err = parse_count_opt("-n", optarg, false, 1, 1u << 30, &n);
-			opts->iterations = n;
-			break;
-		}
-		case OPT_SORT:
-			opts->sort = top_parse_sort(optarg);
-			if (opts->sort < 0)
-				err = bad_value("--sort", optarg);
-			break;
-		case OPT_CONTAINER: opts->scope_container = optarg; break;
-		case OPT_STACKS:
-		case OPT_NO_STACKS:
-			opts->stacks = c == OPT_STACKS;
-			opts->stacks_given = true;
-			break;
-		case OPT_SAMPLE_BYTES:
-			err = parse_count_opt("--sample-bytes", optarg, true, 1, 1ull << 40,
-					      &opts->sample_bytes);
-			break;
-		case OPT_BIG_BYTES:
-			err = parse_count_opt("--big-bytes", optarg, true, 4096, 1ull << 50,
-					      &opts->big_bytes);
-			break;
-		case OPT_UNWIND:
-			if (!strcmp(optarg, "fp"))
-				opts->unwind = MT_SAMPLE_HAS_FP;
-			else if (!strcmp(optarg, "dwarf"))
-				opts->unwind = MT_SAMPLE_HAS_COPY;
-			else if (!strcmp(optarg, "auto"))
-				opts->unwind = MT_SAMPLE_HAS_FP | MT_SAMPLE_HAS_COPY;
-			else
-				err = bad_value("--unwind", optarg);
-			opts->unwind_name = optarg;
-			break;
-		case OPT_FOLDED: opts->folded_path = optarg; break;
-		case OPT_FOLDED_PEAK: opts->folded_peak_path = optarg; break;
-		case OPT_PPROF: opts->pprof_path = optarg; break;
-		case OPT_HTML: opts->html_path = optarg; break;
-		case OPT_LISTEN:
-		case OPT_PROMETHEUS: opts->listen = optarg; break;
-		case OPT_TOP:
-			err = parse_count_opt("--top", optarg, false, 0, 100000, &opts->top_processes);
-			break;
-		case OPT_MARGIN: {
-			double pct;
-
-			err = parse_seconds_opt("--margin", optarg, &pct);
-			opts->margin = pct / 100;
-			break;
-		}
-		case OPT_BY:
-			if (!strcmp(optarg, "process"))
-				opts->by = MT_BY_PROCESS;
-			else if (!strcmp(optarg, "cgroup"))
-				opts->by = MT_BY_CGROUP;
-			else if (!strcmp(optarg, "container"))
-				opts->by = MT_BY_CONTAINER;
-			else
-				err = bad_value("--by", optarg);
-			opts->by_given = true;
-			break;
-		case 'h': usage(stdout); return 1;
-		case 'V': printf("memtrace %s\n", MEMTRACE_VERSION); return 1;
-		case ':':
+	optind = 0; /* glibc: start afresh (options_parse may run more than once) */
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == ':') {
 			mt_err("option %s needs a value", argv[optind - 1]);
 			return -EINVAL;
-		default:
-			if (optopt)
+		}
+		o = c >= 0x100 ? &options[c - 0x100] : find_short(c);
+		if (!o) {
+			if (optopt && optopt < 0x100)
 				mt_err("unknown option '-%c' (see --help)", optopt);
 			else
 				mt_err("unknown option '%s' (see --help)", argv[optind - 1]);
 			return -EINVAL;
 		}
+		if (o->kind == K_HELP) {
+			options_usage(stdout);
+			return 1;
+		}
+		if (o->kind == K_VERSION) {
+			printf("memtrace %s\n", MEMTRACE_VERSION);
+			return 1;
+		}
+		err = set_value(opts, o, optarg);
 		if (err)
 			return err;
+		given[o - options] = true;
 	}
 	if (optind < argc)
 		opts->command = &argv[optind];
-	if (stdout_outputs(opts) > 1) {
-		mt_err("only one of --json, --timeline, --folded, --folded-peak, --pprof, --html can go to stdout");
-		return -EINVAL;
-	}
-	return validate(opts);
+	err = choose_mode(opts, subcommand);
+	if (err)
+		return err;
+	resolve_choices(opts);
+	apply_mode_defaults(opts, given);
+	return validate(opts, given);
 }
 
 void options_free(struct mt_options *opts)

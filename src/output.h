@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "options.h"
 #include "report.h"
 
 struct mt_writer {
@@ -33,5 +34,19 @@ extern const struct mt_writer mt_writer_folded;	    /* growth over the run, fold
 extern const struct mt_writer mt_writer_folded_peak; /* in use at the peak, folded stacks */
 extern const struct mt_writer mt_writer_pprof;	    /* both, a gzipped pprof profile */
 extern const struct mt_writer mt_writer_html;	    /* the self-contained page with the plots */
+
+/*
+ * The outputs of a run: every file an option names, and the text report on
+ * stdout unless -q or stdout carries another output (or top's table).
+ * Opened before tracing starts (NULL after one stderr line), written whole
+ * or not at all at the end (0, or -EIO after a line per failed output).
+ */
+struct mt_outputs;
+struct mt_outputs *outputs_open(const struct mt_options *opts);
+int outputs_write(struct mt_outputs *o, const struct mt_report *r);
+void outputs_free(struct mt_outputs *o); /* removes what was not written */
+
+/* How many outputs go to stdout ("-"). */
+int outputs_on_stdout(const struct mt_options *opts);
 
 #endif /* MEMTRACE_OUTPUT_H */

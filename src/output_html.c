@@ -17,34 +17,20 @@
 
 extern const char mt_html_template[];
 
-static int cmp_row_time(const void *a, const void *b)
-{
-	const struct mt_row *ra = a, *rb = b;
-
-	return (ra->time_ns > rb->time_ns) - (ra->time_ns < rb->time_ns);
-}
-
 /* [[time_s, pid, rss_bytes], ...] by time: the processes' and the total's rows. */
 static json_object *timeline_json(const struct mt_report *r)
 {
 	json_object *rows = json_object_new_array(), *row;
-	struct mt_row *sorted = malloc((r->nr_rows + 1) * sizeof(*sorted));
-	size_t i;
 
-	if (!sorted)
-		return rows;
-	memcpy(sorted, r->rows, r->nr_rows * sizeof(*sorted));
-	qsort(sorted, r->nr_rows, sizeof(*sorted), cmp_row_time);
-	for (i = 0; i < r->nr_rows; i++) {
-		if (sorted[i].cgroup_id)
+	for (size_t i = 0; i < r->nr_rows; i++) { /* in time order */
+		if (r->rows[i].cgroup_id)
 			continue;
 		row = json_object_new_array();
-		json_object_array_add(row, json_object_new_double(report_seconds(r, sorted[i].time_ns)));
-		json_object_array_add(row, json_object_new_int64(sorted[i].pid));
-		json_object_array_add(row, json_object_new_uint64(sorted[i].rss));
+		json_object_array_add(row, json_object_new_double(report_seconds(r, r->rows[i].time_ns)));
+		json_object_array_add(row, json_object_new_int64(r->rows[i].pid));
+		json_object_array_add(row, json_object_new_uint64(r->rows[i].rss));
 		json_object_array_add(rows, row);
 	}
-	free(sorted);
 	return rows;
 }
 

@@ -18,6 +18,7 @@
 
 #include "output.h"
 #include "profile.pb-c.h"
+#include "util.h"
 
 #define MT_MODULE_WINDOW (1ull << 40)
 
@@ -42,17 +43,11 @@ static int64_t string_id(struct strings *t, const char *s)
 {
 	struct string_entry key = { .s = s }, *e;
 	void *node = tfind(&key, &t->index, cmp_string);
-	char **grown;
 
 	if (node)
 		return (*(struct string_entry **)node)->id;
-	if (t->nr == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 256;
-		grown = realloc(t->v, t->cap * sizeof(*grown));
-		if (!grown)
-			return -1;
-		t->v = grown;
-	}
+	if (mt_ensure_mem((void **)&t->v, &t->cap, sizeof(*t->v), t->nr + 1))
+		return -1;
 	e = malloc(sizeof(*e));
 	if (!e)
 		return -1;

@@ -83,36 +83,23 @@ struct cgroup_labels {
 	char label[256];
 };
 
-static void cgroup_labels(const struct mt_metrics *m, uint64_t id, struct cgroup_labels *l)
+static void cgroup_labels(const struct mt_report *r, uint64_t id, struct cgroup_labels *l)
 {
-	const char *path = m->cgroups ? cgroups_path(m->cgroups, id) : NULL;
-	const struct mt_runtime_names *names = path ? cgroups_runtime_names(m->cgroups, id) : NULL;
-	struct mt_container c = { 0 };
+	const struct mt_cgroup_group *cg = report_find_cgroup(r, id);
+	const struct mt_container none = { 0 }, *c = cg ? &cg->container : &none;
+	const char *path = cg ? cg->path : NULL;
 
-	if (path)
-		container_from_cgroup_path(path, &c);
-	container_label(&c, path, id, l->label, sizeof(l->label));
+	container_label(c, path, id, l->label, sizeof(l->label));
 	l->id = path ? path : l->label;
-	l->name = names && names->container[0] ? names->container : c.runtime ? l->label : "";
-	l->pod = names ? names->pod : "";
-	l->namespace_ = names ? names->namespace_ : "";
-	l->runtime = c.runtime ? c.runtime : "";
+	l->name = cg && cg->names.container[0] ? cg->names.container : c->runtime ? l->label : "";
+	l->pod = cg ? cg->names.pod : "";
+	l->namespace_ = cg ? cg->names.namespace_ : "";
+	l->runtime = c->runtime ? c->runtime : "";
 }
 
 #define CGROUP_LABELS(l)                                                                           \
 	"id", (l)->id, "name", (l)->name, "pod", (l)->pod, "namespace", (l)->namespace_, "runtime",  \
 		(l)->runtime, NULL
-
-/* Live traced processes charged to cgroup id. */
-static unsigned long long processes_in(const struct mt_report *r, uint64_t id)
-{
-	unsigned long long n = 0;
-	size_t i;
-
-	for (i = 0; i < r->nr_procs; i++)
-		n += !r->procs[i]->exited && r->procs[i]->k.cgroup_id == id;
-	return n;
-}
 
 static unsigned long long ooms_in(const struct mt_report *r, uint64_t id)
 {
@@ -163,49 +150,46 @@ struct cgroup_row {
 	unsigned int present; /* bit per enum cgroup_value */
 };
 
-static bool gather_cgroup(const struct mt_metrics *m, const struct mt_cgroup_snapshot *c,
+static bool gather_cgroup(const struct mt_report *r, const struct mt_cgroup_group *cg,
 			  struct cgroup_row *row)
 {
-	const struct mt_rss_track *t = &c->g.rss;
-	unsigned long long processes = processes_in(m->report, c->id);
-	const struct mt_memcg *memcg;
+	const struct mt_rss_track *t = &cg->g.rss;
 
 	/*
 	 * Exported while it holds traced memory or processes, and at the one
 	 * scrape after it ended (its final peak); then its series end.
 	 */
-	if (!t->rss && !processes && t->window != m->window)
+	if (!t->rss && !cg->nr_running && t->window != r->window)
 		return false;
-	cgroup_labels(m, c->id, &row->labels);
+	cgroup_labels(r, cg->id, &row->labels);
 	row->values[CG_RSS] = t->rss;
 	row->values[CG_PEAK] = t->peak;
-	row->values[CG_INTERVAL_PEAK] = mt_track_window_peak(t, m->window);
-	row->values[CG_PROCESSES] = processes;
-	row->values[CG_OOMS] = ooms_in(m->report, c->id);
+	row->values[CG_INTERVAL_PEAK] = mt_track_window_peak(t, r->window);
+	row->values[CG_PROCESSES] = cg->nr_running;
+	row->values[CG_OOMS] = ooms_in(r, cg->id);
 	row->present = 1u << CG_RSS | 1u << CG_PEAK | 1u << CG_INTERVAL_PEAK |
 		       1u << CG_PROCESSES | 1u << CG_OOMS;
-	memcg = m->cgroups ? cgroups_memcg(m->cgroups, c->id) : NULL;
-	if (memcg) {
-		row->values[CG_USAGE] = memcg->usage;
-		row->values[CG_LIMIT] = memcg->limit;
-		row->values[CG_FAULTS] = memcg->pgfault;
+	if (cg->memcg.known) {
+		row->values[CG_USAGE] = cg->memcg.usage;
+		row->values[CG_LIMIT] = cg->memcg.limit;
+		row->values[CG_FAULTS] = cg->memcg.pgfault;
 		row->present |= 1u << CG_USAGE | 1u << CG_FAULTS;
-		if (memcg->limit)
+		if (cg->memcg.limit)
 			row->present |= 1u << CG_LIMIT;
 	}
 	return true;
 }
 
-static int write_cgroups(struct writer *w, const struct mt_metrics *m)
+static int write_cgroups(struct writer *w, const struct mt_report *r)
 {
-	struct cgroup_row *rows = calloc(m->nr_cgroups + 1, sizeof(*rows));
+	struct cgroup_row *rows = calloc(r->nr_cgroups + 1, sizeof(*rows));
 	size_t nr = 0, i;
 	int v;
 
 	if (!rows)
 		return -ENOMEM;
-	for (i = 0; i < m->nr_cgroups; i++)
-		nr += gather_cgroup(m, &m->cgroup_groups[i], &rows[nr]);
+	for (i = 0; i < r->nr_cgroups; i++)
+		nr += gather_cgroup(r, &r->cgroups[i], &rows[nr]);
 	for (v = 0; v < CG_NR_VALUES; v++) {
 		family(w, cgroup_families[v].name, cgroup_families[v].type, cgroup_families[v].help);
 		for (i = 0; i < nr; i++) {
@@ -227,9 +211,8 @@ static int cmp_peak_desc(const void *a, const void *b)
 }
 
 /* The --top running processes with the largest peaks; returns how many. */
-static size_t top_processes(const struct mt_metrics *m, struct mt_process ***out)
+static size_t top_processes(const struct mt_report *r, size_t top, struct mt_process ***out)
 {
-	const struct mt_report *r = m->report;
 	struct mt_process **v = malloc((r->nr_procs + 1) * sizeof(*v));
 	size_t i, nr = 0;
 
@@ -241,10 +224,10 @@ static size_t top_processes(const struct mt_metrics *m, struct mt_process ***out
 			v[nr++] = r->procs[i];
 	}
 	qsort(v, nr, sizeof(*v), cmp_peak_desc);
-	return nr < m->top ? nr : m->top;
+	return nr < top ? nr : top;
 }
 
-static void write_processes(struct writer *w, const struct mt_metrics *m)
+static void write_processes(struct writer *w, const struct mt_report *r, size_t top_n)
 {
 	static const struct {
 		const char *name, *type, *help;
@@ -257,7 +240,7 @@ static void write_processes(struct writer *w, const struct mt_metrics *m)
 	};
 	struct mt_process **top;
 	struct cgroup_labels l;
-	size_t nr = top_processes(m, &top), f, i;
+	size_t nr = top_processes(r, top_n, &top), f, i;
 	char pid[16];
 
 	for (f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
@@ -266,20 +249,19 @@ static void write_processes(struct writer *w, const struct mt_metrics *m)
 			const struct mt_proc *k = &top[i]->k;
 			unsigned long long v = f == 0 ? k->rss.rss :
 					       f == 1 ? k->rss.peak :
-					       f == 2 ? mt_track_window_peak(&k->rss, m->window) :
+					       f == 2 ? mt_track_window_peak(&k->rss, r->window) :
 							k->faults;
 
 			snprintf(pid, sizeof(pid), "%u", k->tgid);
-			cgroup_labels(m, k->cgroup_id, &l);
+			cgroup_labels(r, k->cgroup_id, &l);
 			sample(w, families[f].name, v, "pid", pid, "comm", k->comm, CGROUP_LABELS(&l));
 		}
 	}
 	free(top);
 }
 
-static void write_health(struct writer *w, const struct mt_metrics *m)
+static void write_health(struct writer *w, const struct mt_report *r)
 {
-	const struct mt_report *r = m->report;
 	size_t i;
 
 	family(w, "memtrace_traced_rss_bytes", "gauge", "Resident memory of everything traced.");
@@ -303,28 +285,28 @@ static void write_health(struct writer *w, const struct mt_metrics *m)
 	sample(w, "memtrace_events_total", r->records, NULL);
 	family(w, "memtrace_bpf_runs_total", "counter",
 	       "Runs of each BPF program (counted while kernel.bpf_stats_enabled=1).");
-	for (i = 0; i < m->nr_programs; i++)
-		sample(w, "memtrace_bpf_runs_total", m->programs[i].runs, "program",
-		       m->programs[i].name, NULL);
+	for (i = 0; i < r->nr_programs; i++)
+		sample(w, "memtrace_bpf_runs_total", r->programs[i].runs, "program",
+		       r->programs[i].name, NULL);
 	family(w, "memtrace_bpf_run_seconds_total", "counter",
 	       "Time spent in each BPF program (counted while kernel.bpf_stats_enabled=1).");
-	for (i = 0; i < m->nr_programs; i++)
-		sample_seconds(w, "memtrace_bpf_run_seconds_total", m->programs[i].run_ns / 1e9,
-			       "program", m->programs[i].name);
+	for (i = 0; i < r->nr_programs; i++)
+		sample_seconds(w, "memtrace_bpf_run_seconds_total", r->programs[i].run_ns / 1e9,
+			       "program", r->programs[i].name);
 	family(w, "memtrace_build_info", "gauge", "memtrace's version.");
 	sample(w, "memtrace_build_info", 1, "version", MEMTRACE_VERSION, NULL);
 }
 
-int prometheus_write(FILE *f, const struct mt_metrics *m, bool openmetrics)
+int prometheus_write(FILE *f, const struct mt_report *r, size_t top, bool openmetrics)
 {
 	struct writer w = { .f = f, .openmetrics = openmetrics };
 	int err;
 
-	err = write_cgroups(&w, m);
+	err = write_cgroups(&w, r);
 	if (err)
 		return err;
-	write_processes(&w, m);
-	write_health(&w, m);
+	write_processes(&w, r, top);
+	write_health(&w, r);
 	if (openmetrics)
 		fputs("# EOF\n", f);
 	return ferror(f) ? -EIO : 0;

@@ -12,13 +12,14 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "util.h"
 
 #define PF_KTHREAD 0x00200000 /* include/linux/sched.h */
 
 /* Read a whole small /proc file into a NUL-terminated malloc'd buffer. */
 static int read_proc_file(int pid, const char *name, char **text, size_t *len)
 {
-	char path[64], *buf = NULL, *grown;
+	char path[64], *buf = NULL;
 	size_t size = 0, used = 0;
 	ssize_t n;
 	int fd, err = 0;
@@ -29,17 +30,14 @@ static int read_proc_file(int pid, const char *name, char **text, size_t *len)
 		return -errno;
 	for (;;) {
 		if (used + 1 >= size) {
-			size = size ? size * 2 : 4096;
-			if (size > (1 << 24)) {
+			if (size >= (1 << 24)) {
 				err = -EFBIG;
 				goto cleanup;
 			}
-			grown = realloc(buf, size);
-			if (!grown) {
+			if (mt_ensure_mem((void **)&buf, &size, 1, used + 4096)) {
 				err = -ENOMEM;
 				goto cleanup;
 			}
-			buf = grown;
 		}
 		n = read(fd, buf + used, size - used - 1);
 		if (n < 0) {

@@ -72,23 +72,6 @@ static int cmp_stack(const void *a, const void *b)
 	return memcmp(ka->locs, kb->locs, ka->n1 * sizeof(*ka->locs));
 }
 
-/* Room for one more element in a growing array. */
-static int reserve(void **items, size_t *cap, size_t nr, size_t size)
-{
-	size_t new_cap;
-	void *grown;
-
-	if (nr < *cap)
-		return 0;
-	new_cap = *cap ? *cap * 2 : 64;
-	grown = realloc(*items, new_cap * size);
-	if (!grown)
-		return -ENOMEM;
-	*items = grown;
-	*cap = new_cap;
-	return 0;
-}
-
 /* The id indexed under `key`, or -1; with `insert`, a new node gets key->id. */
 static long index_lookup(void **root, const struct index_key *key,
 			 int (*cmp)(const void *, const void *), bool insert)
@@ -179,7 +162,7 @@ static long intern_pair(void **index, void **items, size_t *nr, size_t *cap, siz
 	id = index_lookup(index, &key, cmp_strings, false);
 	if (id >= 0)
 		return id;
-	if (reserve(items, cap, *nr, size))
+	if (mt_ensure_mem(items, cap, size, *nr + 1))
 		return -ENOMEM;
 	item = (struct string_pair *)((char *)*items + *nr * size);
 	memset(item, 0, size);
@@ -227,7 +210,7 @@ long profile_add_location(struct mt_profile *p, uint32_t module, uint64_t addres
 	struct mt_location *l;
 	long id;
 
-	if (reserve((void **)&p->locations, &p->cap_locations, p->nr_locations, sizeof(*l)))
+	if (mt_ensure_mem((void **)&p->locations, &p->cap_locations, sizeof(*l), p->nr_locations + 1))
 		return -ENOMEM;
 	l = &p->locations[p->nr_locations];
 	l->module = module;
@@ -257,7 +240,7 @@ static long intern_stack(struct mt_profile *p, const char *comm, const uint32_t 
 	id = index_lookup(&p->stack_index, &key, cmp_stack, false);
 	if (id >= 0)
 		return id;
-	if (reserve((void **)&p->stacks, &p->cap_stacks, p->nr_stacks, sizeof(*s)))
+	if (mt_ensure_mem((void **)&p->stacks, &p->cap_stacks, sizeof(*s), p->nr_stacks + 1))
 		return -ENOMEM;
 	s = &p->stacks[p->nr_stacks];
 	memset(s, 0, sizeof(*s));
@@ -319,7 +302,7 @@ static int add_page(struct mt_profile *p, uint32_t pid, uint64_t addr, uint64_t 
 			break;
 		}
 	}
-	if (reserve((void **)&pp->refs, &pp->cap, pp->nr, sizeof(*pp->refs)))
+	if (mt_ensure_mem((void **)&pp->refs, &pp->cap, sizeof(*pp->refs), pp->nr + 1))
 		return -ENOMEM;
 	pp->refs[pp->nr++] = (struct page_ref){ .addr = addr, .bytes = bytes, .stack = stack };
 	p->stacks[stack].inuse_bytes += bytes;

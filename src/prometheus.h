@@ -10,25 +10,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cgroup.h"
-#include "loader.h"
 #include "report.h"
 
-
-/* Everything one scrape shows, read fresh by the caller. */
-struct mt_metrics {
-	const struct mt_report *report; /* processes brought up to date, drops, OOM kills */
-	const struct mt_cgroup_snapshot *cgroup_groups;
-	size_t nr_cgroups;
-	struct mt_cgroups *cgroups; /* names and memcg figures; may be NULL */
-	uint32_t window;	    /* the interval whose peaks are "since the previous scrape" */
-	size_t top;		    /* per-process series for this many processes */
-	const struct mt_program_stats *programs; /* BPF programs' run counts and times */
-	size_t nr_programs;
-};
-
-/* The text exposition format 0.0.4, or OpenMetrics 1.0; 0 or -errno. */
-int prometheus_write(FILE *f, const struct mt_metrics *m, bool openmetrics);
+/*
+ * The report as session_refresh() left it, in the text exposition format
+ * 0.0.4 or OpenMetrics 1.0: every cgroup holding traced memory or
+ * processes, the `top` running processes with the largest peaks, the
+ * health counters. 0 or -errno.
+ */
+int prometheus_write(FILE *f, const struct mt_report *r, size_t top, bool openmetrics);
 
 /*
  * The HTTP side. The scrape callback fills a malloc'd body for /metrics

@@ -13,6 +13,7 @@
 #include "procfs.h"
 #include "report.h"
 #include "unwind.h"
+#include "util.h"
 
 static int cmp_pid(const void *a, const void *b)
 {
@@ -46,6 +47,7 @@ void report_free(struct mt_report *r)
 	for (i = 0; i < r->nr_cgroups; i++)
 		free(r->cgroups[i].path);
 	free(r->cgroups);
+	tdestroy(r->cgroup_index, free);
 	free(r->ooms);
 	free(r->rows);
 	unwinder_free(r->unwinder);
@@ -65,18 +67,11 @@ struct mt_process *report_find_live(struct mt_report *r, uint32_t pid)
 
 struct mt_process *report_add(struct mt_report *r, const struct mt_proc *k, const char *cmdline)
 {
-	struct mt_process *p, *old, **grown;
+	struct mt_process *p, *old;
 	void *node;
 
-	if (r->nr_procs == r->cap_procs) {
-		size_t cap = r->cap_procs ? r->cap_procs * 2 : 64;
-
-		grown = realloc(r->procs, cap * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		r->procs = grown;
-		r->cap_procs = cap;
-	}
+	if (mt_ensure_mem((void **)&r->procs, &r->cap_procs, sizeof(*r->procs), r->nr_procs + 1))
+		return NULL;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
@@ -346,23 +341,56 @@ int report_finish(struct mt_report *r, uint64_t end_ns)
 	return err;
 }
 
+static int cmp_row_time(const struct mt_row *a, const struct mt_row *b)
+{
+	if (a->time_ns != b->time_ns)
+		return a->time_ns < b->time_ns ? -1 : 1;
+	return (a->pid > b->pid) - (a->pid < b->pid);
+}
+
+/*
+ * Rows come nearly in time order (a peak's row comes once the value falls
+ * again, records from other CPUs a little late): an insertion from the end
+ * keeps them sorted at the cost of a few moves.
+ */
 static int add_row(struct mt_report *r, const struct mt_row *row)
 {
-	struct mt_row *grown;
+	size_t at;
 
 	if (!r->keep_rows)
 		return 0;
-	if (r->nr_rows == r->cap_rows) {
-		size_t cap = r->cap_rows ? r->cap_rows * 2 : 1024;
-
-		grown = realloc(r->rows, cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		r->rows = grown;
-		r->cap_rows = cap;
-	}
-	r->rows[r->nr_rows++] = *row;
+	if (mt_ensure_mem((void **)&r->rows, &r->cap_rows, sizeof(*r->rows), r->nr_rows + 1))
+		return -ENOMEM;
+	for (at = r->nr_rows; at > 0 && cmp_row_time(&r->rows[at - 1], row) > 0; at--)
+		;
+	memmove(&r->rows[at + 1], &r->rows[at], (r->nr_rows - at) * sizeof(*r->rows));
+	r->rows[at] = *row;
+	r->nr_rows++;
 	return 0;
+}
+
+int report_series(const struct mt_report *r, uint32_t pid, uint64_t cgroup_id,
+		  struct mt_series *s)
+{
+	size_t cap = 0;
+
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < r->nr_rows; i++) {
+		const struct mt_row *row = &r->rows[i];
+
+		if (row->pid == pid && row->cgroup_id == cgroup_id &&
+		    mt_append((void **)&s->rows, &s->n, &cap, sizeof(*s->rows), &row)) {
+			report_series_free(s);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void report_series_free(struct mt_series *s)
+{
+	free(s->rows);
+	memset(s, 0, sizeof(*s));
 }
 
 int report_add_row(struct mt_report *r, uint32_t pid, uint64_t time_ns, uint64_t rss, uint64_t vm)
@@ -426,23 +454,102 @@ void report_mark_gone(struct mt_report *r, struct mt_process *p, uint64_t time_n
 	tdelete(p, &r->live, cmp_pid);
 }
 
-int report_add_cgroup(struct mt_report *r, uint64_t id, const struct mt_group *g, const char *path)
-{
-	struct mt_cgroup_group *grown, *cg;
+/* cgroup_index's nodes: a cgroup id and its index in r->cgroups. */
+struct cgroup_slot {
+	uint64_t id;
+	size_t index;
+};
 
-	grown = realloc(r->cgroups, (r->nr_cgroups + 1) * sizeof(*grown));
-	if (!grown)
+static int cmp_cgroup_slot(const void *a, const void *b)
+{
+	const struct cgroup_slot *sa = a, *sb = b;
+
+	return (sa->id > sb->id) - (sa->id < sb->id);
+}
+
+static int index_cgroup(struct mt_report *r, uint64_t id, size_t index)
+{
+	struct cgroup_slot *slot = malloc(sizeof(*slot)), **node;
+
+	if (!slot)
 		return -ENOMEM;
-	r->cgroups = grown;
-	cg = &r->cgroups[r->nr_cgroups++];
-	memset(cg, 0, sizeof(*cg));
-	cg->id = id;
-	cg->g = *g;
-	if (path) {
-		cg->path = strdup(path);
-		container_from_cgroup_path(path, &cg->container);
+	slot->id = id;
+	slot->index = index;
+	node = tsearch(slot, &r->cgroup_index, cmp_cgroup_slot);
+	if (!node || *node != slot)
+		free(slot);
+	if (node && *node != slot)
+		(*node)->index = index;
+	return node ? 0 : -ENOMEM;
+}
+
+static struct mt_cgroup_group *find_cgroup(const struct mt_report *r, uint64_t id)
+{
+	struct cgroup_slot key = { .id = id }, **node;
+
+	node = tfind(&key, &r->cgroup_index, cmp_cgroup_slot);
+	return node ? &r->cgroups[(*node)->index] : NULL;
+}
+
+const struct mt_cgroup_group *report_find_cgroup(const struct mt_report *r, uint64_t id)
+{
+	return find_cgroup(r, id);
+}
+
+int report_update_cgroup(struct mt_report *r, uint64_t id, const struct mt_group *g)
+{
+	struct mt_cgroup_group *cg = find_cgroup(r, id);
+	const struct mt_runtime_names *names;
+	const struct mt_memcg *memcg;
+	const char *path;
+
+	if (!cg) {
+		if (mt_ensure_mem((void **)&r->cgroups, &r->cap_cgroups, sizeof(*r->cgroups),
+				  r->nr_cgroups + 1) ||
+		    index_cgroup(r, id, r->nr_cgroups))
+			return -ENOMEM;
+		cg = &r->cgroups[r->nr_cgroups++];
+		memset(cg, 0, sizeof(*cg));
+		cg->id = id;
+		path = r->cgroup_names ? cgroups_path(r->cgroup_names, id) : NULL;
+		if (path) {
+			cg->path = strdup(path);
+			container_from_cgroup_path(path, &cg->container);
+		}
 	}
+	cg->g = *g;
+	if (!r->cgroup_names || !cg->path)
+		return 0;
+	/* read while the cgroup exists: a short-lived container's figures go with it */
+	memcg = cgroups_memcg(r->cgroup_names, id);
+	if (memcg)
+		cg->memcg = *memcg;
+	names = cgroups_runtime_names(r->cgroup_names, id);
+	if (names)
+		cg->names = *names;
 	return 0;
+}
+
+void report_count_cgroups(struct mt_report *r)
+{
+	struct mt_cgroup_group *cg;
+
+	for (size_t i = 0; i < r->nr_cgroups; i++) {
+		r->cgroups[i].nr_procs = r->cgroups[i].nr_running = 0;
+		r->cgroups[i].running_faults = 0;
+	}
+	for (size_t i = 0; i < r->nr_procs; i++) {
+		const struct mt_process *p = r->procs[i];
+
+		cg = find_cgroup(r, p->k.cgroup_id);
+		if (!cg)
+			continue;
+		cg->nr_procs++;
+		if (!p->exited) {
+			cg->nr_running++;
+			cg->running_faults += p->k.faults;
+		}
+	}
 }
 
 static int cmp_cgroup_peak_desc(const void *a, const void *b)
@@ -456,22 +563,16 @@ static int cmp_cgroup_peak_desc(const void *a, const void *b)
 
 void report_sort_cgroups(struct mt_report *r)
 {
-	for (size_t i = 0; i < r->nr_cgroups; i++) {
-		r->cgroups[i].nr_procs = 0;
-		for (size_t j = 0; j < r->nr_procs; j++)
-			r->cgroups[i].nr_procs += r->procs[j]->k.cgroup_id == r->cgroups[i].id;
-	}
+	report_count_cgroups(r);
 	qsort(r->cgroups, r->nr_cgroups, sizeof(*r->cgroups), cmp_cgroup_peak_desc);
+	for (size_t i = 0; i < r->nr_cgroups; i++)
+		index_cgroup(r, r->cgroups[i].id, i);
 }
 
 int report_on_oom(struct mt_report *r, const struct mt_oom_event *e)
 {
-	struct mt_oom_event *grown;
-
-	grown = realloc(r->ooms, (r->nr_ooms + 1) * sizeof(*grown));
-	if (!grown)
+	if (mt_ensure_mem((void **)&r->ooms, &r->cap_ooms, sizeof(*r->ooms), r->nr_ooms + 1))
 		return -ENOMEM;
-	r->ooms = grown;
 	r->ooms[r->nr_ooms] = *e;
 	r->ooms[r->nr_ooms].comm[MT_COMM_LEN - 1] = '\0';
 	/* older kernels: the memcg's figures right after the kill, from its files */
@@ -486,15 +587,6 @@ int report_on_oom(struct mt_report *r, const struct mt_oom_event *e)
 	}
 	r->nr_ooms++;
 	return 0;
-}
-
-const struct mt_cgroup_group *report_find_cgroup(const struct mt_report *r, uint64_t id)
-{
-	for (size_t i = 0; i < r->nr_cgroups; i++) {
-		if (r->cgroups[i].id == id)
-			return &r->cgroups[i];
-	}
-	return NULL;
 }
 
 void report_on_cgroup(struct mt_report *r, const struct mt_cgroup_event *e)

@@ -35,13 +35,17 @@ enum mt_by {
 /* A memory cgroup's group: the exact peak of its processes' summed RSS, and who it is. */
 struct mt_cgroup_group {
 	uint64_t id;
-	struct mt_group g;	/* the kernel's sum and its peak */
+	struct mt_group g;	/* the kernel's sum and its peak, as last read */
 	char *path;		/* in the memory hierarchy; NULL if it could not be resolved */
 	struct mt_container container;
 	struct mt_runtime_names names; /* from the runtime's state; empty if unknown */
-	struct mt_memcg memcg;	/* the memcg's own figures at the end */
-	size_t nr_procs;	/* traced processes charged to it */
+	struct mt_memcg memcg;	/* the memcg's own figures, as last read */
+	size_t nr_procs;	/* traced processes charged to it, exited ones included */
+	size_t nr_running;	/* those still running */
+	uint64_t running_faults; /* the page faults of those */
 };
+
+#define MT_MAX_PROGRAMS 32
 
 struct mt_row {
 	uint64_t time_ns;
@@ -49,6 +53,12 @@ struct mt_row {
 	uint64_t cgroup_id; /* a cgroup's series (audit); 0 otherwise */
 	uint64_t rss;
 	uint64_t vm;
+};
+
+/* One series of the timeline: its rows, in time order (pointers into the report's). */
+struct mt_series {
+	const struct mt_row **rows;
+	size_t n;
 };
 
 struct mt_report {
@@ -60,14 +70,19 @@ struct mt_report {
 	void *live; /* tsearch tree of the processes not yet exited, by pid */
 
 	bool keep_rows;
-	struct mt_row *rows;
+	struct mt_row *rows; /* kept in time order (then pid) as they come */
 	size_t nr_rows, cap_rows;
 
 	struct mt_group group;
-	struct mt_cgroup_group *cgroups; /* by peak, largest first (report_sort_cgroups) */
-	size_t nr_cgroups;
+	/* in order of appearance while tracing; by peak, largest first, once finished */
+	struct mt_cgroup_group *cgroups;
+	size_t nr_cgroups, cap_cgroups;
+	void *cgroup_index; /* tsearch tree: cgroup id -> index in cgroups */
 	struct mt_oom_event *ooms; /* OOM kills, as the kernel side sent them */
-	size_t nr_ooms;
+	size_t nr_ooms, cap_ooms;
+	uint32_t window; /* the live view's interval whose peaks the entries hold */
+	struct mt_bpf_program programs[MT_MAX_PROGRAMS];
+	size_t nr_programs;
 	struct mt_stats stats;
 	struct mt_kernel kernel; /* how it counts RSS, what it lacks */
 	uint64_t records;	     /* ring-buffer records delivered (lost: stats.ringbuf_drops) */
@@ -118,6 +133,21 @@ int report_enable_stacks(struct mt_report *r, const char *unwind, uint64_t sampl
 const struct mt_cgroup_group *report_find_cgroup(const struct mt_report *r, uint64_t id);
 
 /*
+ * A memory cgroup's group as the kernel has it now: added at first sight
+ * (its path, container and runtime names resolved while it exists), its sum
+ * and its memcg's figures refreshed. 0 or -ENOMEM.
+ */
+int report_update_cgroup(struct mt_report *r, uint64_t id, const struct mt_group *g);
+
+/* Each cgroup's processes (all, and running) and the running ones' faults. */
+void report_count_cgroups(struct mt_report *r);
+
+/* A series of the timeline: a process's (pid), a cgroup's (cgroup_id), the total's (both 0). */
+int report_series(const struct mt_report *r, uint32_t pid, uint64_t cgroup_id,
+		  struct mt_series *s);
+void report_series_free(struct mt_series *s);
+
+/*
  * A fresh copy of a map entry: a live process's current state, or an exited
  * one whose exit record was lost (MT_PROC_EXITED).
  */
@@ -138,9 +168,7 @@ double report_seconds(const struct mt_report *r, uint64_t time_ns);
 /* Processes sorted by peak RSS, largest first; malloc'd array of r->nr_procs. */
 struct mt_process **report_by_peak(const struct mt_report *r);
 
-/* Add a memory cgroup's group as the kernel ended it; path may be NULL. */
-int report_add_cgroup(struct mt_report *r, uint64_t id, const struct mt_group *g, const char *path);
-/* Count each cgroup's processes and order the cgroups by peak. */
+/* Order the cgroups by peak, largest first: the final writers' order. */
 void report_sort_cgroups(struct mt_report *r);
 
 /* Processes that could not be traced (the process map was full). */

@@ -77,7 +77,7 @@ struct seed_sums {
 		uint64_t id;
 		struct mt_group g;
 	} *cgroups;
-	size_t nr_cgroups;
+	size_t nr_cgroups, cap_cgroups;
 };
 
 static void sum_add(struct mt_group *g, const struct mt_proc *k)
@@ -99,11 +99,9 @@ static int sums_add(struct seed_sums *sums, const struct mt_proc *k)
 	for (i = 0; i < sums->nr_cgroups && sums->cgroups[i].id != k->cgroup_id; i++)
 		;
 	if (i == sums->nr_cgroups) {
-		void *grown = realloc(sums->cgroups, (i + 1) * sizeof(*sums->cgroups));
-
-		if (!grown)
+		if (mt_ensure_mem((void **)&sums->cgroups, &sums->cap_cgroups, sizeof(*sums->cgroups),
+				  i + 1))
 			return -ENOMEM;
-		sums->cgroups = grown;
 		memset(&sums->cgroups[i], 0, sizeof(sums->cgroups[i]));
 		sums->cgroups[i].id = k->cgroup_id;
 		sums->nr_cgroups++;
@@ -121,13 +119,13 @@ static void sum_start(struct mt_group *g, uint64_t now)
 }
 
 /* Trace a running process from now on: the report, the map and the sums. */
-static int seed_process(struct mt_tracer *t, struct mt_report *r, const struct mt_proc *k,
+static int seed_process(const struct mt_seed_sink *sink, struct mt_report *r, const struct mt_proc *k,
 			struct seed_sums *sums, uint64_t now)
 {
 	char *cmdline;
 	int err;
 
-	err = mt_tracer__add_proc(t, k);
+	err = sink->add_proc(sink->ctx, k);
 	if (err)
 		return err;
 	cmdline = procfs_read_cmdline(k->tgid);
@@ -141,7 +139,7 @@ static int seed_process(struct mt_tracer *t, struct mt_report *r, const struct m
 }
 
 /* -p: each listed process, or one clear error. A thread's pid becomes its process's. */
-static int seed_listed(struct mt_tracer *t, struct mt_report *r, const struct mt_cgroups *cg,
+static int seed_listed(const struct mt_seed_sink *sink, struct mt_report *r, const struct mt_cgroups *cg,
 		       int *pids, int nr_pids, struct seed_sums *sums, uint64_t now)
 {
 	struct mt_proc k;
@@ -163,7 +161,7 @@ static int seed_listed(struct mt_tracer *t, struct mt_report *r, const struct mt
 		pids[i] = k.tgid;
 		if (report_find_live(r, k.tgid))
 			continue; /* listed twice, or a thread of a listed process */
-		err = seed_process(t, r, &k, sums, now);
+		err = seed_process(sink, r, &k, sums, now);
 		if (err) {
 			mt_err("cannot trace PID %d: %s", k.tgid, strerror(-err));
 			return err;
@@ -173,7 +171,7 @@ static int seed_listed(struct mt_tracer *t, struct mt_report *r, const struct mt
 }
 
 /* -a: every user process now running; those gone meanwhile are skipped. */
-static int seed_all(struct mt_tracer *t, struct mt_report *r, struct mt_cgroups *cg,
+static int seed_all(const struct mt_seed_sink *sink, struct mt_report *r, struct mt_cgroups *cg,
 		    const struct mt_cgroup_scope *scope, struct seed_sums *sums, uint64_t now)
 {
 	DIR *proc = opendir("/proc");
@@ -192,7 +190,7 @@ static int seed_all(struct mt_tracer *t, struct mt_report *r, struct mt_cgroups 
 			continue;
 		if (scope->id && !cgroups_in_scope(scope, cgroups_path(cg, k.cgroup_id)))
 			continue;
-		err = seed_process(t, r, &k, sums, now);
+		err = seed_process(sink, r, &k, sums, now);
 		if (err == -ENOSPC) {
 			r->untracked_at_start++; /* --max-procs is smaller than the host */
 			err = 0;
@@ -204,22 +202,22 @@ static int seed_all(struct mt_tracer *t, struct mt_report *r, struct mt_cgroups 
 	return err;
 }
 
-int seed_running(struct mt_tracer *t, struct mt_report *r, struct mt_cgroups *cg,
+int seed_running(const struct mt_seed_sink *sink, struct mt_report *r, struct mt_cgroups *cg,
 		 const struct mt_cgroup_scope *scope, int *pids, int nr_pids, uint64_t now)
 {
 	struct seed_sums sums = {};
 	int err;
 
-	err = nr_pids ? seed_listed(t, r, cg, pids, nr_pids, &sums, now) :
-			seed_all(t, r, cg, scope, &sums, now);
+	err = nr_pids ? seed_listed(sink, r, cg, pids, nr_pids, &sums, now) :
+			seed_all(sink, r, cg, scope, &sums, now);
 	if (err)
 		goto cleanup;
 	sum_start(&sums.total, now);
 	report_add_row(r, 0, now, sums.total.rss.rss, sums.total.vm);
-	err = mt_tracer__set_group(t, &sums.total);
+	err = sink->set_group(sink->ctx, 0, &sums.total);
 	for (size_t i = 0; !err && i < sums.nr_cgroups; i++) {
 		sum_start(&sums.cgroups[i].g, now);
-		err = mt_tracer__set_cgroup_group(t, sums.cgroups[i].id, &sums.cgroups[i].g);
+		err = sink->set_group(sink->ctx, sums.cgroups[i].id, &sums.cgroups[i].g);
 		if (!err)
 			err = report_add_cgroup_row(r, sums.cgroups[i].id, now,
 						    sums.cgroups[i].g.rss.rss);
@@ -251,7 +249,7 @@ static char *join_command(char **argv)
 	return line;
 }
 
-int seed_command_child(struct mt_tracer *t, struct mt_report *r, pid_t pid, uint64_t now)
+int seed_command_child(const struct mt_seed_sink *sink, struct mt_report *r, pid_t pid, uint64_t now)
 {
 	struct mt_proc k = {};
 	char *cmdline;
@@ -269,7 +267,7 @@ int seed_command_child(struct mt_tracer *t, struct mt_report *r, pid_t pid, uint
 		return -ENOMEM;
 	}
 	free(cmdline);
-	err = mt_tracer__add_proc(t, &k);
+	err = sink->add_proc(sink->ctx, &k);
 	if (err)
 		mt_err("cannot trace the command: %s", strerror(-err));
 	return err;

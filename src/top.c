@@ -5,10 +5,14 @@
  * which restarts each entry's window peak when userspace advances the
  * interval number, so a spike between two screens still shows.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "container.h"
+#include "modes.h"
 #include "rss_track.h"
 #include "top.h"
 #include "util.h"
@@ -30,6 +34,9 @@ struct mt_top {
 	uint64_t last_ns;
 	struct prev *prev, *next; /* last interval's values, this interval's */
 	size_t nr_prev, nr_next, cap_prev, cap_next;
+	uint64_t intervals;	 /* shown so far (-n) */
+	bool raw_terminal;	 /* keys read without Enter: the terminal's mode to restore */
+	struct termios saved_terminal;
 };
 
 struct row {
@@ -41,16 +48,7 @@ struct row {
 	size_t procs;
 };
 
-static const char *const sort_names[] = { "rss", "peak", "window", "growth", "faults" };
-
-int top_parse_sort(const char *s)
-{
-	for (size_t i = 0; i < sizeof(sort_names) / sizeof(sort_names[0]); i++) {
-		if (!strcmp(s, sort_names[i]))
-			return i;
-	}
-	return -1;
-}
+const char *const mt_top_sort_names[] = { "rss", "peak", "window", "growth", "faults", NULL };
 
 struct mt_top *top_new(enum mt_by by, enum mt_top_sort sort, bool batch)
 {
@@ -101,16 +99,10 @@ static void rates(struct mt_top *top, uint64_t key, uint64_t rss, uint64_t fault
 {
 	const struct prev *p = find_prev(top, key);
 
-	if (top->nr_next == top->cap_next) {
-		size_t cap = top->cap_next ? top->cap_next * 2 : 256;
-		struct prev *grown = realloc(top->next, cap * sizeof(*grown));
+	struct prev now = { key, rss, faults };
 
-		if (!grown)
-			return;
-		top->next = grown;
-		top->cap_next = cap;
-	}
-	top->next[top->nr_next++] = (struct prev){ key, rss, faults };
+	if (mt_append((void **)&top->next, &top->nr_next, &top->cap_next, sizeof(now), &now))
+		return;
 	if (p && dt > 0) {
 		row->growth = ((double)rss - (double)p->rss) / dt;
 		row->faults = faults >= p->faults ? (faults - p->faults) / dt : 0;
@@ -138,17 +130,16 @@ static int cmp_rows(const void *a, const void *b)
 }
 
 /* A process's or group's cgroup as a container label (its path if it is none). */
-static void label_of(struct mt_cgroups *names, uint64_t cgroup_id, char *buf, size_t size)
+static void label_of(const struct mt_report *r, uint64_t cgroup_id, char *buf, size_t size)
 {
-	const char *path = names ? cgroups_path(names, cgroup_id) : NULL;
-	struct mt_container c;
+	const struct mt_cgroup_group *cg = report_find_cgroup(r, cgroup_id);
 
-	container_from_cgroup_path(path, &c);
-	container_label(&c, path, cgroup_id, buf, size);
+	container_label(cg ? &cg->container : &(struct mt_container){ 0 }, cg ? cg->path : NULL,
+			cgroup_id, buf, size);
 }
 
-static size_t process_rows(struct mt_top *top, const struct mt_report *r, uint32_t window,
-			   struct mt_cgroups *names, double dt, struct row *rows)
+static size_t process_rows(struct mt_top *top, const struct mt_report *r, double dt,
+			   struct row *rows)
 {
 	size_t n = 0;
 
@@ -160,48 +151,36 @@ static size_t process_rows(struct mt_top *top, const struct mt_report *r, uint32
 			continue;
 		memset(row, 0, sizeof(*row));
 		snprintf(row->label, sizeof(row->label), "%7u %-15s", p->k.tgid, p->k.comm);
-		label_of(names, p->k.cgroup_id, row->extra, sizeof(row->extra));
+		label_of(r, p->k.cgroup_id, row->extra, sizeof(row->extra));
 		row->rss = p->k.rss.rss;
 		row->peak = p->k.rss.peak;
-		row->window_peak = mt_track_window_peak(&p->k.rss, window);
+		row->window_peak = mt_track_window_peak(&p->k.rss, r->window);
 		rates(top, i + 1, row->rss, p->k.faults, dt, row);
 		n++;
 	}
 	return n;
 }
 
-static size_t cgroup_rows(struct mt_top *top, const struct mt_report *r,
-			  const struct mt_cgroup_snapshot *cgroups, size_t nr, uint32_t window,
-			  struct mt_cgroups *names, double dt, struct row *rows)
+static size_t cgroup_rows(struct mt_top *top, const struct mt_report *r, double dt,
+			  struct row *rows)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < nr; i++) {
-		const struct mt_rss_track *t = &cgroups[i].g.rss;
-		struct row *row = &rows[n++];
-		uint64_t faults = 0;
+	for (size_t i = 0; i < r->nr_cgroups; i++) {
+		const struct mt_cgroup_group *cg = &r->cgroups[i];
+		struct row *row = &rows[i];
 
 		memset(row, 0, sizeof(*row));
-		if (top->by == MT_BY_CGROUP) { /* the path */
-			const char *path = names ? cgroups_path(names, cgroups[i].id) : NULL;
-
-			snprintf(row->label, sizeof(row->label), "%s", path ? path : "?");
-		} else {
-			label_of(names, cgroups[i].id, row->label, sizeof(row->label));
-		}
-		for (size_t j = 0; j < r->nr_procs; j++) {
-			if (r->procs[j]->k.cgroup_id == cgroups[i].id && !r->procs[j]->exited) {
-				row->procs++;
-				faults += r->procs[j]->k.faults;
-			}
-		}
-		row->rss = t->rss;
-		row->peak = t->peak;
-		row->window_peak = mt_track_window_peak(t, window);
-		row->memcg = names ? cgroups_memcg(names, cgroups[i].id) : NULL;
-		rates(top, cgroups[i].id | (1ull << 63), row->rss, faults, dt, row);
+		if (top->by == MT_BY_CGROUP) /* the path */
+			snprintf(row->label, sizeof(row->label), "%s", cg->path ? cg->path : "?");
+		else
+			label_of(r, cg->id, row->label, sizeof(row->label));
+		row->procs = cg->nr_running;
+		row->rss = cg->g.rss.rss;
+		row->peak = cg->g.rss.peak;
+		row->window_peak = mt_track_window_peak(&cg->g.rss, r->window);
+		row->memcg = cg->memcg.known ? &cg->memcg : NULL;
+		rates(top, cg->id | (1ull << 63), row->rss, cg->running_faults, dt, row);
 	}
-	return n;
+	return r->nr_cgroups;
 }
 
 static void print_row(FILE *f, const struct row *row, bool by_process)
@@ -248,13 +227,11 @@ static void print_exited(FILE *f, const struct mt_report *r, uint64_t now_ns)
 	free(sorted);
 }
 
-void top_render(struct mt_top *top, FILE *f, const struct mt_report *r,
-		const struct mt_cgroup_snapshot *cgroups, size_t nr_cgroups, uint32_t window,
-		struct mt_cgroups *names, uint64_t now_ns)
+void top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t now_ns)
 {
 	bool by_process = top->by == MT_BY_PROCESS;
 	double dt = top->last_ns ? (now_ns - top->last_ns) / 1e9 : 0;
-	size_t cap = (by_process ? r->nr_procs : nr_cgroups) + 1, n;
+	size_t cap = (by_process ? r->nr_procs : r->nr_cgroups) + 1, n;
 	struct row *rows = calloc(cap, sizeof(*rows));
 	char rss[32], peak[32];
 	struct prev *swap;
@@ -262,8 +239,7 @@ void top_render(struct mt_top *top, FILE *f, const struct mt_report *r,
 	if (!rows)
 		return;
 	top->nr_next = 0;
-	n = by_process ? process_rows(top, r, window, names, dt, rows) :
-			 cgroup_rows(top, r, cgroups, nr_cgroups, window, names, dt, rows);
+	n = by_process ? process_rows(top, r, dt, rows) : cgroup_rows(top, r, dt, rows);
 	sorting = top->sort;
 	qsort(rows, n, sizeof(*rows), cmp_rows);
 
@@ -273,7 +249,7 @@ void top_render(struct mt_top *top, FILE *f, const struct mt_report *r,
 		report_seconds(r, now_ns), n, by_process ? "processes" : "groups",
 		mt_format_bytes(r->group.rss.rss, rss, sizeof(rss)),
 		mt_format_bytes(r->group.rss.peak, peak, sizeof(peak)),
-		(unsigned long long)report_lost_events(r), sort_names[top->sort]);
+		(unsigned long long)report_lost_events(r), mt_top_sort_names[top->sort]);
 	if (by_process)
 		fprintf(f, "%7s %-15s %10s %10s %10s %13s %9s  %s\n", "PID", "COMMAND", "RSS",
 			"PEAK", "PEAK/INT", "GROWTH", "FAULTS/s", "CONTAINER");
@@ -298,3 +274,82 @@ void top_render(struct mt_top *top, FILE *f, const struct mt_report *r,
 	top->cap_next = cap;
 	top->last_ns = now_ns;
 }
+
+/* top on a terminal: keys without Enter, no echo; restored at the end. */
+static void enter_raw_terminal(struct mt_top *top)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &top->saved_terminal))
+		return;
+	raw = top->saved_terminal;
+	raw.c_lflag &= ~(ICANON | ECHO);
+	raw.c_cc[VMIN] = 0;
+	raw.c_cc[VTIME] = 0;
+	top->raw_terminal = !tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+}
+
+static int top_start(struct mt_session *s, void **ctx)
+{
+	const struct mt_options *opts = session_options(s);
+	struct mt_top *top = top_new(opts->by, opts->sort, opts->batch);
+
+	if (!top) {
+		mt_err("out of memory");
+		return -1;
+	}
+	if (!opts->batch)
+		enter_raw_terminal(top);
+	*ctx = top;
+	return 0;
+}
+
+/* One table, then the next interval's peaks start afresh; false after -n tables. */
+static bool top_tick(struct mt_session *s, void *ctx, uint64_t now)
+{
+	const struct mt_options *opts = session_options(s);
+	struct mt_top *top = ctx;
+
+	top_render(top, stdout, session_report(s), now);
+	session_next_window(s);
+	return !opts->iterations || ++top->intervals < opts->iterations;
+}
+
+static int top_fd(void *ctx)
+{
+	struct mt_top *top = ctx;
+
+	return top->raw_terminal ? STDIN_FILENO : -1;
+}
+
+/* The keys pressed since the last look; false when one asks to quit. */
+static bool top_on_fd(struct mt_session *s, void *ctx)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct mt_top *top = ctx;
+	char key;
+
+	(void)s;
+	while (poll(&pfd, 1, 0) > 0 && read(STDIN_FILENO, &key, 1) == 1) {
+		if (!top_key(top, key))
+			return false;
+	}
+	return true;
+}
+
+static void top_stop(void *ctx)
+{
+	struct mt_top *top = ctx;
+
+	if (top->raw_terminal)
+		tcsetattr(STDIN_FILENO, TCSANOW, &top->saved_terminal);
+	top_free(top);
+}
+
+const struct mt_mode_ops mt_top_ops = {
+	.start = top_start,
+	.tick = top_tick,
+	.fd = top_fd,
+	.on_fd = top_on_fd,
+	.stop = top_stop,
+};

@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "loader.h"
 #include "report.h"
 
 enum mt_top_sort {
@@ -24,25 +23,21 @@ enum mt_top_sort {
 	MT_SORT_FAULTS,
 };
 
-/* One group as the live view sees it this interval (from the kernel's map). */
+/* The --sort keys, in enum mt_top_sort's order, NULL-terminated. */
+extern const char *const mt_top_sort_names[];
+
 struct mt_top;
 
 struct mt_top *top_new(enum mt_by by, enum mt_top_sort sort, bool batch);
 void top_free(struct mt_top *top);
 
-/* "rss", "peak", "window", "growth", "faults" -> sort key; -1 if unknown. */
-int top_parse_sort(const char *s);
-
 /* A key pressed in the interactive view: changes the sort; returns false on 'q'. */
 bool top_key(struct mt_top *top, int key);
 
 /*
- * Print one interval. r's processes are current; cgroups are this interval's
- * groups; window is the interval whose window peaks the entries hold; names
- * resolves cgroup paths and memcg figures (may be NULL).
+ * Print one interval from the report as session_refresh() left it: its
+ * processes and cgroups current, their interval peaks those of r->window.
  */
-void top_render(struct mt_top *top, FILE *f, const struct mt_report *r,
-		const struct mt_cgroup_snapshot *cgroups, size_t nr_cgroups, uint32_t window,
-		struct mt_cgroups *names, uint64_t now_ns);
+void top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t now_ns);
 
 #endif /* MEMTRACE_TOP_H */

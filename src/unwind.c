@@ -383,7 +383,7 @@ static int cmp_jit(const void *a, const void *b)
 /* Read /tmp/perf-PID.map again if it grew (JIT runtimes append to it). */
 static void perf_map_load(struct perf_map *map, uint32_t pid)
 {
-	struct jit_symbol *grown, sym;
+	struct jit_symbol sym;
 	char path[64], *line = NULL;
 	size_t cap = 0, alloc = 0, name_at;
 	struct stat st;
@@ -401,13 +401,8 @@ static void perf_map_load(struct perf_map *map, uint32_t pid)
 		line[strcspn(line, "\n")] = '\0';
 		if (procfs_parse_perf_map_line(line, &sym.start, &sym.size, &name_at))
 			continue;
-		if (map->nr == alloc) {
-			alloc = alloc ? alloc * 2 : 256;
-			grown = realloc(map->syms, alloc * sizeof(*grown));
-			if (!grown)
-				break;
-			map->syms = grown;
-		}
+		if (mt_ensure_mem((void **)&map->syms, &alloc, sizeof(*map->syms), map->nr + 1))
+			break;
 		sym.name = strdup(line + name_at);
 		if (!sym.name)
 			break;
@@ -498,19 +493,12 @@ static long jit_location(struct mt_unwinder *u, struct unwind_image *img, uint64
 static long unnamed_jit_location(struct mt_unwinder *u, struct unwind_image *img, uint64_t pc)
 {
 	struct mt_line line = { 0 };
-	struct unnamed_jit *grown;
 	long module, function, loc;
 	char name[32];
-	size_t cap;
 
-	if (u->nr_unnamed == u->cap_unnamed) {
-		cap = u->cap_unnamed ? 2 * u->cap_unnamed : 64;
-		grown = realloc(u->unnamed, cap * sizeof(*grown));
-		if (!grown)
-			return -ENOMEM;
-		u->unnamed = grown;
-		u->cap_unnamed = cap;
-	}
+	if (mt_ensure_mem((void **)&u->unnamed, &u->cap_unnamed, sizeof(*u->unnamed),
+			  u->nr_unnamed + 1))
+		return -ENOMEM;
 	module = jit_module_of(u, img);
 	if (module < 0)
 		return module;
@@ -741,18 +729,16 @@ static long module_id(struct mt_profile *p, Dwfl_Module *mod, Dwarf_Addr *start,
 /* The module's shared symbols, opened from the file the process maps; NULL if it cannot be. */
 static struct symbol_source *source_of(struct mt_unwinder *u, long module, Dwfl_Module *mod)
 {
-	struct symbol_source *src, *grown;
+	struct symbol_source *src;
 	const char *file = NULL;
-	size_t nr;
+	size_t cap = u->nr_sources;
 
 	if ((size_t)module >= u->nr_sources) {
-		nr = 2 * (module + 1);
-		grown = realloc(u->sources, nr * sizeof(*grown));
-		if (!grown)
+		/* sources are indexed by module: the new ones start empty */
+		if (mt_ensure_mem((void **)&u->sources, &cap, sizeof(*u->sources), module + 1))
 			return NULL;
-		memset(grown + u->nr_sources, 0, (nr - u->nr_sources) * sizeof(*grown));
-		u->sources = grown;
-		u->nr_sources = nr;
+		memset(u->sources + u->nr_sources, 0, (cap - u->nr_sources) * sizeof(*u->sources));
+		u->nr_sources = cap;
 	}
 	src = &u->sources[module];
 	if (src->settled)

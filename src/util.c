@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,6 +28,37 @@ void mt_err(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int mt_ensure_mem(void **items, size_t *cap, size_t elem_size, size_t need)
+{
+	size_t new_cap;
+	void *grown;
+
+	if (need <= *cap)
+		return 0;
+	new_cap = *cap + *cap / 2;
+	if (new_cap < 16)
+		new_cap = 16;
+	if (new_cap < need)
+		new_cap = need;
+	if (elem_size && new_cap > SIZE_MAX / elem_size)
+		return -ENOMEM;
+	grown = realloc(*items, new_cap * elem_size);
+	if (!grown)
+		return -ENOMEM;
+	*items = grown;
+	*cap = new_cap;
+	return 0;
+}
+
+int mt_append(void **items, size_t *nr, size_t *cap, size_t elem_size, const void *elem)
+{
+	if (mt_ensure_mem(items, cap, elem_size, *nr + 1))
+		return -ENOMEM;
+	memcpy((char *)*items + *nr * elem_size, elem, elem_size);
+	(*nr)++;
+	return 0;
 }
 
 int mt_parse_u64(const char *s, bool allow_suffix, uint64_t *out)
@@ -82,37 +114,33 @@ int mt_parse_seconds(const char *s, double *out)
 int mt_parse_pid_list(const char *s, int **pids, int *nr)
 {
 	char *copy, *tok, *save = NULL;
-	int *list = NULL, n = 0, err = 0;
+	size_t n = 0, cap = 0, i;
+	int *list = NULL, err = 0, pid;
 	uint64_t v;
 
 	copy = strdup(s ? s : "");
 	if (!copy)
 		return -ENOMEM;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int *grown;
-
+	for (tok = strtok_r(copy, ",", &save); tok && !err; tok = strtok_r(NULL, ",", &save)) {
 		if (mt_parse_u64(tok, false, &v) || v == 0 || v > INT_MAX) {
 			err = -EINVAL;
-			goto cleanup;
+			break;
 		}
-		grown = realloc(list, (n + 1) * sizeof(*list));
-		if (!grown) {
-			err = -ENOMEM;
-			goto cleanup;
-		}
-		list = grown;
-		list[n++] = (int)v;
+		pid = (int)v;
+		for (i = 0; i < n && list[i] != pid; i++)
+			; /* a pid listed twice is one target */
+		if (i == n)
+			err = mt_append((void **)&list, &n, &cap, sizeof(*list), &pid);
 	}
-	if (!n)
+	if (!err && !n)
 		err = -EINVAL;
-cleanup:
 	free(copy);
 	if (err) {
 		free(list);
 		return err;
 	}
 	*pids = list;
-	*nr = n;
+	*nr = (int)n;
 	return 0;
 }
 

@@ -46,6 +46,16 @@ bool mt_sudo_caller(unsigned int *uid, unsigned int *gid);
 void *mt_pid_table_get(void **root, uint32_t pid, size_t size, bool create);
 void mt_pid_table_remove(void **root, uint32_t pid);
 
+/*
+ * Room for at least `need` elements of `elem_size` bytes in *items, whose
+ * capacity is *cap elements: grows geometrically (x1.5, at least 16), the
+ * size checked for overflow. 0, or -ENOMEM with *items untouched.
+ */
+int mt_ensure_mem(void **items, size_t *cap, size_t elem_size, size_t need);
+
+/* Append one element (copied from `elem`) to an array of *nr: mt_ensure_mem, then copy. */
+int mt_append(void **items, size_t *nr, size_t *cap, size_t elem_size, const void *elem);
+
 /* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns(). */
 uint64_t mt_now_ns(void);
 

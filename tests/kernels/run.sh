@@ -206,7 +206,7 @@ echo
 echo "kernel matrix ($ARCH):"
 printf '  %s\n' "${summary[@]}"
 echo
-echo "| kernel | RSS counting | locks | features missing | peak vs maxrss (64 MiB) | lost events |"
+echo "| kernel | RSS counting | locks | features missing | peak - maxrss, 64 MiB grown | lost events |"
 echo "|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo "$passed passed, $failed failed, $skipped skipped"

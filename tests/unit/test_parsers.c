@@ -15,6 +15,7 @@
 
 #include "options.h"
 #include "procfs.h"
+#include "top.h"
 #include "util.h"
 
 static void test_parse_u64(void **state)
@@ -68,6 +69,10 @@ static void test_parse_pid_list(void **state)
 	assert_int_equal(mt_parse_pid_list(",", &pids, &n), -EINVAL);
 	assert_int_equal(mt_parse_pid_list("1,x", &pids, &n), -EINVAL);
 	assert_int_equal(mt_parse_pid_list("4294967297", &pids, &n), -EINVAL);
+	/* a pid listed twice is one target */
+	assert_int_equal(mt_parse_pid_list("7,8,7", &pids, &n), 0);
+	assert_int_equal(n, 2);
+	free(pids);
 }
 
 static void test_format_bytes(void **state)
@@ -216,6 +221,70 @@ static void test_options(void **state)
 	options_free(&o);
 }
 
+/* Each mode's own defaults, and the options that go with one mode only. */
+static void test_option_modes(void **state)
+{
+	struct mt_options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, "serve", NULL), 0);
+	assert_int_equal(o.mode, MT_MODE_SERVE);
+	assert_true(o.quiet);
+	assert_string_equal(o.listen, "127.0.0.1:9464");
+	assert_null(o.prometheus);
+	assert_false(o.stacks);
+	options_free(&o);
+
+	assert_int_equal(parse(&o, "audit", "-d", "5", NULL), 0);
+	assert_int_equal(o.by, MT_BY_CONTAINER);
+	assert_true(o.margin > 0.19 && o.margin < 0.21);
+	options_free(&o);
+	assert_int_equal(parse(&o, "audit", "-d", "5", "--by", "process", NULL), -EINVAL);
+	options_free(&o);
+	assert_int_equal(parse(&o, "audit", NULL), -EINVAL); /* no window */
+	options_free(&o);
+
+	assert_int_equal(parse(&o, "-p", "1", NULL), 0);
+	assert_true(o.stacks); /* -- and -p sample stacks by default */
+	assert_int_equal(o.by, MT_BY_PROCESS);
+	options_free(&o);
+	assert_int_equal(parse(&o, "-a", "--pprof", "p.pb.gz", NULL), 0);
+	assert_true(o.stacks); /* a stacks output asks for them */
+	options_free(&o);
+	assert_int_equal(parse(&o, "-a", "--no-stacks", "--pprof", "p", NULL), -EINVAL);
+	options_free(&o);
+
+	/* --listen is serve's, --prometheus -a's: one field each */
+	assert_int_equal(parse(&o, "-a", "--prometheus", "127.0.0.1:9000", NULL), 0);
+	assert_string_equal(o.prometheus, "127.0.0.1:9000");
+	options_free(&o);
+	assert_int_equal(parse(&o, "-p", "1", "--listen", "127.0.0.1:9000", NULL), -EINVAL);
+	options_free(&o);
+	assert_int_equal(parse(&o, "serve", "--listen", "localhost:abc", NULL), -EINVAL);
+	options_free(&o);
+	/* --top is serve's count, top is the subcommand */
+	assert_int_equal(parse(&o, "serve", "--top", "3", NULL), 0);
+	assert_int_equal(o.top_processes, 3);
+	options_free(&o);
+	assert_int_equal(parse(&o, "top", "-b", "-n", "2", "--sort", "peak", NULL), 0);
+	assert_int_equal(o.mode, MT_MODE_TOP);
+	assert_int_equal(o.iterations, 2);
+	assert_int_equal(o.sort, MT_SORT_PEAK);
+	options_free(&o);
+	assert_int_equal(parse(&o, "-b", "--", "ls", NULL), -EINVAL);
+	options_free(&o);
+	assert_int_equal(parse(&o, "--user", "x", "-a", NULL), -EINVAL);
+	options_free(&o);
+	/* a scope is -a within a subtree */
+	assert_int_equal(parse(&o, "--cgroup", "/x", NULL), 0);
+	assert_int_equal(o.mode, MT_MODE_ALL);
+	options_free(&o);
+	assert_int_equal(parse(&o, "--unwind", "fp", "--", "ls", NULL), 0);
+	assert_int_equal(o.unwind, MT_SAMPLE_HAS_FP);
+	assert_string_equal(o.unwind_name, "fp");
+	options_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_parse_stat),
 		cmocka_unit_test(test_join_args),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_option_modes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,12 +178,14 @@ static void test_finish_closes_series(void **state)
 	assert_non_null(report_add(&r, &k, NULL));
 	r.group.rss = (struct mt_rss_track){ .rss = 10, .peak = 50, .peak_ns = 7 };
 	assert_int_equal(report_finish(&r, 100), 0);
-	/* the process's unsent peak, its end, the group's end */
+	/* the process's unsent peak, then at the end the group's and the process's (by pid) */
 	assert_int_equal(r.nr_rows, 3);
 	assert_int_equal(r.rows[0].rss, 50);
 	assert_int_equal(r.rows[0].time_ns, 7);
 	assert_int_equal(r.rows[1].time_ns, 100);
-	assert_int_equal(r.rows[2].pid, 0);
+	assert_int_equal(r.rows[1].pid, 0);
+	assert_int_equal(r.rows[2].time_ns, 100);
+	assert_int_equal(r.rows[2].pid, 5);
 	report_free(&r);
 }
 
@@ -241,24 +243,37 @@ static void test_json_writer(void **state)
 	report_free(&r);
 }
 
-/* 10 s at 100, 80 s at 200, 10 s at 900: time-weighted, not per row */
+/*
+ * 10 s at 100, 80 s at 200, 10 s at 900: time-weighted, not per row. The
+ * rows come out of order (a peak's row is sent late): the report keeps
+ * them sorted, and a series is one cgroup's rows only.
+ */
 static void test_audit_percentiles(void **state)
 {
-	const struct mt_row rows[] = {
-		{ .time_ns = 0, .rss = 100 },
-		{ .time_ns = 10, .rss = 200 },
-		{ .time_ns = 90, .rss = 900 },
-	};
+	struct mt_report r;
+	struct mt_series s;
 
 	(void)state;
-	assert_int_equal(audit_percentile(rows, 3, 100, 0.05), 100);
-	assert_int_equal(audit_percentile(rows, 3, 100, 0.50), 200);
-	assert_int_equal(audit_percentile(rows, 3, 100, 0.89), 200);
-	assert_int_equal(audit_percentile(rows, 3, 100, 0.95), 900);
-	assert_int_equal(audit_percentile(rows, 3, 100, 1.0), 900);
-	assert_int_equal(audit_percentile(rows, 0, 100, 0.5), 0);
+	report_init(&r, 0, true);
+	assert_int_equal(report_add_cgroup_row(&r, 7, 0, 100), 0);
+	assert_int_equal(report_add_cgroup_row(&r, 7, 90, 900), 0);
+	assert_int_equal(report_add_cgroup_row(&r, 8, 50, 5000), 0);
+	assert_int_equal(report_add_cgroup_row(&r, 7, 10, 200), 0);
+	assert_int_equal(report_series(&r, 0, 7, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(audit_percentile(&s, 100, 0.05), 100);
+	assert_int_equal(audit_percentile(&s, 100, 0.50), 200);
+	assert_int_equal(audit_percentile(&s, 100, 0.89), 200);
+	assert_int_equal(audit_percentile(&s, 100, 0.95), 900);
+	assert_int_equal(audit_percentile(&s, 100, 1.0), 900);
 	/* a single point holds until the end */
-	assert_int_equal(audit_percentile(rows, 1, 100, 0.99), 100);
+	s.n = 1;
+	assert_int_equal(audit_percentile(&s, 100, 0.99), 100);
+	s.n = 0;
+	assert_int_equal(audit_percentile(&s, 100, 0.5), 0);
+	s.n = 3;
+	report_series_free(&s);
+	report_free(&r);
 }
 
 static void test_audit_verdicts(void **state)
@@ -272,12 +287,12 @@ static void test_audit_verdicts(void **state)
 	report_init(&r, 0, true);
 	r.end_ns = 100;
 	g.rss.peak = 40;
-	assert_int_equal(report_add_cgroup(&r, 1, &g, "/docker/x"), 0);
+	assert_int_equal(report_update_cgroup(&r, 1, &g), 0);
 	g.rss.peak = 95;
-	assert_int_equal(report_add_cgroup(&r, 2, &g, "/b"), 0);
+	assert_int_equal(report_update_cgroup(&r, 2, &g), 0);
 	g.rss.peak = 70;
-	assert_int_equal(report_add_cgroup(&r, 3, &g, "/c"), 0);
-	assert_int_equal(report_add_cgroup(&r, 4, &g, "/d"), 0);
+	assert_int_equal(report_update_cgroup(&r, 3, &g), 0);
+	assert_int_equal(report_update_cgroup(&r, 4, &g), 0);
 	for (int i = 0; i < 3; i++)
 		r.cgroups[i].memcg = (struct mt_memcg){ .known = true, .limit = 100 };
 	e = audit_build(&r, 0, 0.2, &n);
