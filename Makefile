@@ -32,11 +32,11 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-LIBS_PC := libbpf libelf zlib json-c libdw libprotobuf-c libmicrohttpd
+LIBS_PC := libbpf libelf zlib json-c libdw libprotobuf-c libmicrohttpd capstone
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
 	  -I$(OUTPUT) -I$(OUTPUT)/src -Ibpf -Isrc $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -ldw -lprotobuf-c -lmicrohttpd)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -ldw -lprotobuf-c -lmicrohttpd -lcapstone)
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
@@ -134,8 +134,8 @@ $(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/workload.h | $(OUTPUT
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread $< -o $@
 
-# sites: Debian's default flags (-O2 -g, no frame pointers); sites-fp with them
-$(OUTPUT)/workloads/sites: tests/workloads/sites.c tests/workloads/workload.h | $(OUTPUT)/workloads
+# sites, paths: Debian's default flags (-O2 -g, no frame pointers); sites-fp with them
+$(OUTPUT)/workloads/sites $(OUTPUT)/workloads/paths: $(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/workload.h | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -g -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $< -o $@
 

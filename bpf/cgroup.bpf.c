@@ -48,10 +48,10 @@ int BPF_PROG(on_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 	now = bpf_ktime_get_ns();
 	g = from ? cgroup_group(from) : NULL;
 	if (g)
-		group_entry_add(g, out, -vm, now, from, cfg_cgroup_resolution);
+		group_entry_add(g, out, -vm, 0, now, from, cfg_cgroup_resolution);
 	g = to ? cgroup_group(to) : NULL;
 	if (g)
-		group_entry_add(g, in, vm, now, to, cfg_cgroup_resolution);
+		group_entry_add(g, in, vm, 0, now, to, cfg_cgroup_resolution);
 	return 0;
 }
 

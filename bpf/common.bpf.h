@@ -128,7 +128,7 @@ static __always_inline void emit_rows(__u32 pid, __u64 cgroup_id, const struct r
  */
 static __always_inline void group_entry_add(struct mt_group_entry *e,
 					    const __s64 delta[MT_NR_COUNTERS], __s64 delta_vm,
-					    __u64 now, __u64 cgroup_id, __u64 resolution)
+					    __u64 grown, __u64 now, __u64 cgroup_id, __u64 resolution)
 {
 	struct row_values v = {};
 	__u32 window = live_window;
@@ -140,6 +140,7 @@ static __always_inline void group_entry_add(struct mt_group_entry *e,
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		e->group.counters[i] += delta[i];
 	e->group.vm += delta_vm;
+	e->group.grown_bytes += grown;
 	rss = e->group.counters[MT_FILE] + e->group.counters[MT_ANON] +
 	      e->group.counters[MT_SHMEM];
 	if (rss < 0)
@@ -175,19 +176,23 @@ static __always_inline struct mt_group_entry *cgroup_group(__u64 cgroup_id)
 	return e;
 }
 
-/* A change of one process: into the sum of everything traced, and its cgroup's. */
+/*
+ * A change of one process: into the sum of everything traced, and its
+ * cgroup's; `grown` is what its own counters grew by (0 for a process
+ * joining or leaving a sum).
+ */
 static __always_inline void groups_add(__u64 cgroup_id, const __s64 delta[MT_NR_COUNTERS],
-				       __s64 delta_vm, __u64 now)
+				       __s64 delta_vm, __u64 grown, __u64 now)
 {
 	struct mt_group_entry *e;
 	__u32 zero = 0;
 
 	e = bpf_map_lookup_elem(&group, &zero);
 	if (e)
-		group_entry_add(e, delta, delta_vm, now, 0, cfg_resolution);
+		group_entry_add(e, delta, delta_vm, grown, now, 0, cfg_resolution);
 	e = cgroup_id ? cgroup_group(cgroup_id) : NULL;
 	if (e)
-		group_entry_add(e, delta, delta_vm, now, cgroup_id, cfg_cgroup_resolution);
+		group_entry_add(e, delta, delta_vm, grown, now, cgroup_id, cfg_cgroup_resolution);
 }
 
 /*
@@ -218,27 +223,29 @@ static __always_inline __u64 task_memcg_id(struct task_struct *task)
  * Set the counters selected by `mask` and the virtual size to what the mm
  * holds now, track the peak, and pass the change on to the group. The
  * unlocked comparison first is the fast path: the folded counters move once
- * per 32-page batch, so most events change nothing.
+ * per 32-page batch, so most events change nothing. Returns the resident
+ * bytes the process grew by (0 if it did not).
  */
-static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[MT_NR_COUNTERS],
-					__u32 mask, __u64 vm)
+static __always_inline __u64 proc_update(struct mt_proc_entry *e, const __u64 c[MT_NR_COUNTERS],
+					 __u32 mask, __u64 vm)
 {
 	struct mt_proc *p = &e->proc;
 	__s64 delta[MT_NR_COUNTERS] = {}, delta_vm;
 	struct row_values v = {};
 	int new_peak, changed = vm != p->vm, i;
-	__u64 now, cgroup_id;
+	__u64 now, cgroup_id, before, grown;
 	__u32 window;
 	bool locked;
 
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		changed |= (mask & (1u << i)) && c[i] != p->counters[i];
 	if (!changed)
-		return;
+		return 0;
 
 	now = bpf_ktime_get_ns(); /* not before the fast path: it costs ~25 ns here */
 	window = live_window;
 	locked = lock_proc(e);
+	before = resident(p->counters);
 	for (i = 0; i < MT_NR_COUNTERS; i++) {
 		if (!(mask & (1u << i)))
 			continue;
@@ -261,10 +268,12 @@ static __always_inline void proc_update(struct mt_proc_entry *e, const __u64 c[M
 	v.vm = vm;
 	/* read with the counters: cgroup_attach_task moves both under this lock */
 	cgroup_id = p->cgroup_id;
+	grown = v.rss > before ? v.rss - before : 0;
 	unlock_proc(e, locked);
 
 	emit_rows(p->tgid, 0, &v, now);
-	groups_add(cgroup_id, delta, delta_vm, now);
+	groups_add(cgroup_id, delta, delta_vm, grown, now);
+	return grown;
 }
 
 /*
@@ -470,7 +479,7 @@ static __always_inline struct mt_proc_entry *track_new_process(struct task_struc
 	emit_proc_event(type, task, ppid, p->start_ns, now);
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		delta[i] = p->counters[i];
-	groups_add(p->cgroup_id, delta, p->vm, now);
+	groups_add(p->cgroup_id, delta, p->vm, 0, now);
 	return e;
 }
 

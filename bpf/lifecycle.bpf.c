@@ -139,7 +139,7 @@ static __always_inline void process_exited(struct task_struct *task, struct mm_s
 	for (i = 0; i < MT_NR_COUNTERS; i++)
 		delta[i] = -(__s64)e->proc.counters[i];
 	unlock_proc(e, locked);
-	groups_add(e->proc.cgroup_id, delta, -(__s64)e->proc.vm, now);
+	groups_add(e->proc.cgroup_id, delta, -(__s64)e->proc.vm, 0, now);
 
 	e->proc.exit_ns = now;
 	e->proc.exit_status = wait_status(task);

@@ -15,6 +15,7 @@ MT_CGROUPS_MAP cgroups SEC(".maps");	  /* their sum per memory cgroup */
 MT_EVENTS_MAP events SEC(".maps");	  /* lifecycle events and timeline rows */
 MT_EXACT_STASH_MAP exact_stash SEC(".maps"); /* --exact: classic event -> BTF program */
 MT_LOCK_OWNERS_MAP lock_owners SEC(".maps"); /* emulated locks (lock.bpf.h) */
+MT_REGS_SCRATCH_MAP regs_scratch SEC(".maps"); /* a sample's user registers */
 
 const volatile __u32 cfg_page_shift = 12;
 const volatile __u32 cfg_follow_children = 1; /* add forked children to `procs` */
@@ -27,9 +28,10 @@ const volatile __u32 cfg_scope_level = 0;      /* that cgroup's depth (root: 0) 
 const volatile __u32 cfg_self_tgid = 0;	      /* memtrace itself, never traced */
 /* stack sampling: MT_SAMPLE_HAS_FP|MT_SAMPLE_HAS_COPY (--unwind); 0: off */
 const volatile __u32 cfg_stacks = 0;
-/* a fault is sampled when a 32-bit random number is below this: page / --sample-bytes */
-const volatile __u64 cfg_sample_threshold = 0;
-const volatile __u64 cfg_sample_weight = 0; /* bytes a sampled fault stands for */
+/* growth is sampled by bytes: one sample per this many bytes grown, on average */
+const volatile __u64 cfg_sample_bytes = 1;
+/* bpf_task_pt_regs() exists (5.15+): the user registers without guessing the stack's size */
+const volatile __u32 cfg_has_task_pt_regs = 0;
 const volatile __u64 cfg_big_bytes = 0;	    /* mappings this big are recorded unsampled */
 /* tracing programs may not take bpf_spin_lock on this kernel: emulate it (lock.bpf.h) */
 const volatile __u32 cfg_emulated_locks = 0;

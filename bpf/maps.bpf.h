@@ -80,6 +80,14 @@
 		__type(key, struct mt_lock_key);                                                   \
 		__type(value, __u8);                                                               \
 	}
+/* The user registers of a sample, per CPU (too big for the BPF stack). */
+#define MT_REGS_SCRATCH_MAP                                                                        \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                           \
+		__uint(max_entries, 1);                                                            \
+		__type(key, __u32);                                                                \
+		__type(value, struct pt_regs);                                                     \
+	}
 #define MT_EVENTS_MAP                                                                              \
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_RINGBUF);                                                \
@@ -95,6 +103,7 @@ extern MT_CGROUPS_MAP cgroups SEC(".maps");
 extern MT_EVENTS_MAP events SEC(".maps");
 extern MT_EXACT_STASH_MAP exact_stash SEC(".maps");
 extern MT_LOCK_OWNERS_MAP lock_owners SEC(".maps");
+extern MT_REGS_SCRATCH_MAP regs_scratch SEC(".maps");
 extern const volatile __u32 cfg_page_shift;
 extern const volatile __u32 cfg_follow_children;
 extern const volatile __u64 cfg_resolution;
@@ -105,8 +114,8 @@ extern const volatile __u64 cfg_scope_cgroup_id;
 extern const volatile __u32 cfg_scope_level;
 extern const volatile __u32 cfg_self_tgid;
 extern const volatile __u32 cfg_stacks;
-extern const volatile __u64 cfg_sample_threshold;
-extern const volatile __u64 cfg_sample_weight;
+extern const volatile __u64 cfg_sample_bytes;
+extern const volatile __u32 cfg_has_task_pt_regs;
 extern const volatile __u64 cfg_big_bytes;
 extern const volatile __u32 cfg_emulated_locks;
 extern const volatile __u32 cfg_rss_split;

@@ -106,6 +106,11 @@ struct mt_group {
 	__s64 vm; /* summed virtual size */
 	__u64 peak_counters[MT_NR_COUNTERS];
 	struct mt_rss_track rss;
+	/*
+	 * What its processes grew, exactly: the sum of every increase of their
+	 * resident counters (what the growth samples estimate).
+	 */
+	__u64 grown_bytes;
 };
 
 /* Value of the one-entry `group` map (everything traced) and of `cgroups` (by memcg id). */
@@ -220,7 +225,12 @@ struct mt_exit_event {
 
 /* What a stack sample stands for (mt_sample_event.kind). */
 enum mt_sample_kind {
-	MT_SAMPLE_FAULT = 1,  /* a sampled page fault: `bytes` of growth, the page at `addr` */
+	/*
+	 * Sampled growth: `bytes` of resident growth, taken where a process's
+	 * own counters grew (a fault, a read() into fresh memory, a populating
+	 * mmap); the address is the instruction's in insn[], or the syscall's.
+	 */
+	MT_SAMPLE_GROWTH = 1,
 	MT_SAMPLE_MMAP = 2,   /* an mmap of at least --big-bytes, unsampled */
 	MT_SAMPLE_BRK = 3,    /* a brk growth of at least --big-bytes */
 	MT_SAMPLE_MREMAP = 4, /* an mremap growth of at least --big-bytes */
@@ -230,6 +240,7 @@ enum mt_sample_kind {
 #define MT_NR_REGS 17
 #define MT_REG_SP 7
 #define MT_REG_IP 16
+#define MT_INSN_BYTES 16 /* the longest x86 instruction is 15 bytes */
 #define MT_MAX_FRAMES 127     /* frame-pointer stack depth (the kernel's default limit) */
 #define MT_STACK_BYTES 8192   /* user stack copied for DWARF unwinding */
 #define MT_STACK_SLACK 4096   /* room for the page-by-page copy's last page (verifier bound) */
@@ -241,7 +252,8 @@ enum mt_sample_kind {
 /*
  * MT_EV_SAMPLE: the user stack of a growth. Frame-pointer addresses from
  * bpf_get_stack(), and/or the registers and a copy of the stack above sp for
- * DWARF unwinding in userspace (the way perf --call-graph dwarf works).
+ * DWARF unwinding in userspace (the way perf --call-graph dwarf works), and
+ * the instruction at ip, from which userspace computes the address grown.
  * group_rss/group_peak are the traced total's at the event: userspace uses
  * them to snapshot what was in use at the peak.
  */
@@ -256,7 +268,9 @@ struct mt_sample_event {
 	__u32 flags;
 	__u32 nr_ips;
 	__u32 stack_len; /* bytes of stack[] copied from regs[MT_REG_SP] */
-	__u32 pad;
+	__u32 insn_len;	 /* bytes of insn[] copied from regs[MT_REG_IP] */
+	__s64 syscall;	 /* the syscall the task is in, -1 if none (a fault in user code) */
+	__u8 insn[MT_INSN_BYTES]; /* the user instruction being run: what it touched is the address */
 	__u64 regs[MT_NR_REGS];
 	__u64 ips[MT_MAX_FRAMES];
 	__u8 stack[MT_STACK_BYTES + MT_STACK_SLACK];
@@ -277,13 +291,14 @@ struct mt_unmap_event {
 _Static_assert(sizeof(struct mt_rss_track) == 48, "mt_rss_track layout");
 _Static_assert(sizeof(struct mt_proc) == 232, "mt_proc layout");
 _Static_assert(sizeof(struct mt_proc_entry) == 240, "mt_proc_entry layout");
-_Static_assert(sizeof(struct mt_group_entry) == 128, "mt_group_entry layout");
+_Static_assert(sizeof(struct mt_group_entry) == 136, "mt_group_entry layout");
 _Static_assert(sizeof(struct mt_row_event) == 40, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 304, "mt_proc_event layout");
 _Static_assert(sizeof(struct mt_oom_event) == 104, "mt_oom_event layout");
 _Static_assert(sizeof(struct mt_cgroup_event) == 288, "mt_cgroup_event layout");
-_Static_assert(sizeof(struct mt_sample_event) == 72 + 8 * (MT_NR_REGS + MT_MAX_FRAMES) +
-						 MT_STACK_BYTES + MT_STACK_SLACK,
+_Static_assert(sizeof(struct mt_sample_event) == 80 + MT_INSN_BYTES +
+						 8 * (MT_NR_REGS + MT_MAX_FRAMES) + MT_STACK_BYTES +
+						 MT_STACK_SLACK,
 	       "mt_sample_event layout");
 _Static_assert(sizeof(struct mt_unmap_event) == 48, "mt_unmap_event layout");
 

@@ -10,7 +10,7 @@
  * 1.36x on the fault loops with --exact, 1.00-1.08x without). An untraced
  * process costs one array load (lookup_proc()).
  */
-#include "common.bpf.h"
+#include "sample.bpf.h"
 
 /*
  * --exact: the classic trace event runs first for the same counter change
@@ -62,13 +62,18 @@ static __always_inline void add_current_cache(struct mm_struct *mm, int member,
  * another process's GUP or the OOM reaper remotely). Nobody owns an mm torn
  * down after exit or exec. Under -a a process is found at its own first
  * change (from its own context, where its argv can be read).
+ *
+ * Growth stacks are sampled here too, by the bytes each change adds, when
+ * the change is the process's own (a fault, a read() into fresh memory, a
+ * populating mmap, a THP fault of 2 MiB alike): no second program runs per
+ * fault, and no tracepoint of one architecture is needed.
  */
 SEC("tp_btf/rss_stat")
 int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 {
 	struct task_struct *owner = mm->owner;
 	struct mt_proc_entry *e;
-	__u64 c[MT_NR_COUNTERS];
+	__u64 c[MT_NR_COUNTERS], grown;
 	__u32 tgid;
 
 	if (!owner)
@@ -84,12 +89,14 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 	read_counters(mm, c);
 	add_current_cache(mm, member, c);
 	if (cfg_exact && member >= 0 && member < MT_NR_COUNTERS &&
-	    take_exact(member, &c[member & (MT_NR_COUNTERS - 1)])) {
+	    take_exact(member, &c[member & (MT_NR_COUNTERS - 1)]))
 		/* the exact value of the member that changed; the others keep theirs */
-		proc_update(e, c, 1u << member, pages_to_bytes(mm->total_vm));
-		return 0;
-	}
-	proc_update(e, c, MT_ALL_COUNTERS, pages_to_bytes(mm->total_vm));
+		grown = proc_update(e, c, 1u << member, pages_to_bytes(mm->total_vm));
+	else
+		grown = proc_update(e, c, MT_ALL_COUNTERS, pages_to_bytes(mm->total_vm));
+	/* its own thread grew it (threads share the mm e accounts): the user stack is the cause */
+	if (cfg_stacks && grown && tgid == bpf_get_current_pid_tgid() >> 32)
+		sample_growth(ctx, e, grown);
 	return 0;
 }
 

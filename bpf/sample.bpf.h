@@ -60,24 +60,55 @@ static __always_inline __u32 copy_user_stack(struct mt_sample_event *rec, __u64 
 static __always_inline void count_lost_sample(__u32 kind, __u64 bytes)
 {
 	__sync_fetch_and_add(&stats.ringbuf_drops, 1);
-	if (kind != MT_SAMPLE_FAULT)
+	if (kind != MT_SAMPLE_GROWTH)
 		return;
 	__sync_fetch_and_add(&stats.samples_lost, 1);
 	__sync_fetch_and_add(&stats.sampled_bytes_lost, bytes);
 }
 
+/* the kernel stack's size (x86_64 and arm64 without KASAN): pt_regs sit at its top */
+#define MT_THREAD_SIZE (16u << 10)
+
 /*
- * Send the user stack of the current thread (its user registers: `regs`),
- * as --unwind asked: frame-pointer addresses, a stack copy, or both. The
- * first sample of an image wakes the consumer at once, so that it reads the
- * process's mappings while the process still runs.
+ * The current task's user registers, copied into a per-CPU slot: with
+ * bpf_task_pt_regs() (5.15+; the loader says), else from the top of the
+ * task's kernel stack, where the entry code saved them (task_pt_regs()).
  */
-static __always_inline void emit_sample(void *ctx, struct mt_proc_entry *e, struct pt_regs *regs,
-					__u32 kind, __u64 addr, __u64 bytes)
+static __always_inline struct pt_regs *current_user_regs(void)
 {
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct pt_regs *copy;
+	__u32 zero = 0;
+	void *regs;
+
+	copy = bpf_map_lookup_elem(&regs_scratch, &zero);
+	if (!copy)
+		return NULL;
+	if (cfg_has_task_pt_regs)
+		regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	else
+		regs = BPF_CORE_READ(task, stack) + MT_THREAD_SIZE - sizeof(struct pt_regs);
+	if (bpf_probe_read_kernel(copy, sizeof(*copy), regs))
+		return NULL;
+	return copy;
+}
+
+/*
+ * Send the user stack of the current thread, as --unwind asked:
+ * frame-pointer addresses, a stack copy, or both, with the registers and
+ * the instruction being run. The first sample of an image wakes the
+ * consumer at once, so that it reads the process's mappings while the
+ * process still runs.
+ */
+static __always_inline void emit_sample(void *ctx, struct mt_proc_entry *e, __u32 kind,
+					__u64 addr, __u64 bytes)
+{
+	struct pt_regs *regs = current_user_regs();
 	struct mt_sample_event *rec;
 	long n;
 
+	if (!regs)
+		return;
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		count_lost_sample(kind, bytes);
@@ -94,7 +125,10 @@ static __always_inline void emit_sample(void *ctx, struct mt_proc_entry *e, stru
 	rec->flags = 0;
 	rec->nr_ips = 0;
 	rec->stack_len = 0;
-	rec->pad = 0;
+	/* orig_ax is the syscall number inside one, -1 after a fault in user code */
+	rec->syscall = regs->orig_ax;
+	rec->insn_len = bpf_probe_read_user(rec->insn, sizeof(rec->insn), (void *)regs->ip) ?
+				0 : sizeof(rec->insn);
 	if (cfg_stacks & MT_SAMPLE_HAS_FP) {
 		n = bpf_get_stack(ctx, rec->ips, sizeof(rec->ips), BPF_F_USER_STACK);
 		if (n > 0) {
@@ -102,28 +136,29 @@ static __always_inline void emit_sample(void *ctx, struct mt_proc_entry *e, stru
 			rec->flags |= MT_SAMPLE_HAS_FP;
 		}
 	}
+	/* the registers always: they locate the instruction's operand */
+	rec->regs[0] = regs->ax;
+	rec->regs[1] = regs->dx;
+	rec->regs[2] = regs->cx;
+	rec->regs[3] = regs->bx;
+	rec->regs[4] = regs->si;
+	rec->regs[5] = regs->di;
+	rec->regs[6] = regs->bp;
+	rec->regs[7] = regs->sp;
+	rec->regs[8] = regs->r8;
+	rec->regs[9] = regs->r9;
+	rec->regs[10] = regs->r10;
+	rec->regs[11] = regs->r11;
+	rec->regs[12] = regs->r12;
+	rec->regs[13] = regs->r13;
+	rec->regs[14] = regs->r14;
+	rec->regs[15] = regs->r15;
+	rec->regs[16] = regs->ip;
 	if (cfg_stacks & MT_SAMPLE_HAS_COPY) {
-		rec->regs[0] = regs->ax;
-		rec->regs[1] = regs->dx;
-		rec->regs[2] = regs->cx;
-		rec->regs[3] = regs->bx;
-		rec->regs[4] = regs->si;
-		rec->regs[5] = regs->di;
-		rec->regs[6] = regs->bp;
-		rec->regs[7] = regs->sp;
-		rec->regs[8] = regs->r8;
-		rec->regs[9] = regs->r9;
-		rec->regs[10] = regs->r10;
-		rec->regs[11] = regs->r11;
-		rec->regs[12] = regs->r12;
-		rec->regs[13] = regs->r13;
-		rec->regs[14] = regs->r14;
-		rec->regs[15] = regs->r15;
-		rec->regs[16] = regs->ip;
 		rec->stack_len = copy_user_stack(rec, regs->sp);
 		rec->flags |= MT_SAMPLE_HAS_COPY;
 	}
-	if (kind == MT_SAMPLE_FAULT && !(e->proc.flags & MT_PROC_SAMPLED))
+	if (kind == MT_SAMPLE_GROWTH && !(e->proc.flags & MT_PROC_SAMPLED))
 		e->proc.flags |= MT_PROC_SAMPLED;
 	if (!(e->proc.flags & MT_PROC_LAYOUT_KNOWN)) {
 		e->proc.flags |= MT_PROC_LAYOUT_KNOWN;
@@ -131,6 +166,25 @@ static __always_inline void emit_sample(void *ctx, struct mt_proc_entry *e, stru
 		return;
 	}
 	submit_lazily(rec);
+}
+
+/*
+ * A process grew by `grown` bytes in its own context (its fault, its
+ * syscall): sample it by bytes. Each byte is sampled with probability
+ * 1 / --sample-bytes (S): floor(grown / S) samples for sure, one more with
+ * probability (grown mod S) / S, taken together as one stack standing for
+ * S bytes each, so every stack's expected total is its true growth, for a
+ * 4 KiB fault as for a 2 MiB THP fault or a whole read().
+ */
+static __always_inline void sample_growth(void *ctx, struct mt_proc_entry *e, __u64 grown)
+{
+	__u64 samples = grown / cfg_sample_bytes, rest = grown % cfg_sample_bytes;
+
+	/* rest < S <= 1 GiB: rest << 32 does not overflow */
+	if ((__u64)bpf_get_prandom_u32() * cfg_sample_bytes < (rest << 32))
+		samples++;
+	if (samples)
+		emit_sample(ctx, e, MT_SAMPLE_GROWTH, 0, samples * cfg_sample_bytes);
 }
 
 /* Pages [addr, addr + len) left the process; for mremap, new_len of them moved to new_addr. */

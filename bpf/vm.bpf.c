@@ -67,18 +67,17 @@ static __always_inline void send_unmaps(struct mt_proc_entry *e, struct pt_regs 
 }
 
 /* Every mapping of at least --big-bytes, with its stack. */
-static __always_inline void record_big_mapping(void *ctx, struct mt_proc_entry *e,
-					       struct pt_regs *regs, long nr, long ret,
-					       __s64 change)
+static __always_inline void record_big_mapping(void *ctx, struct mt_proc_entry *e, long nr,
+					       long ret, __s64 change)
 {
 	if (!cfg_big_bytes || change < (__s64)cfg_big_bytes)
 		return;
 	if (nr == MT_NR_MMAP)
-		emit_sample(ctx, e, regs, MT_SAMPLE_MMAP, ret, change);
+		emit_sample(ctx, e, MT_SAMPLE_MMAP, ret, change);
 	else if (nr == MT_NR_BRK)
-		emit_sample(ctx, e, regs, MT_SAMPLE_BRK, ret - change, change);
+		emit_sample(ctx, e, MT_SAMPLE_BRK, ret - change, change);
 	else if (nr == MT_NR_MREMAP)
-		emit_sample(ctx, e, regs, MT_SAMPLE_MREMAP, ret, change);
+		emit_sample(ctx, e, MT_SAMPLE_MREMAP, ret, change);
 }
 
 SEC("tp_btf/sys_exit")
@@ -111,7 +110,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 		__sync_fetch_and_add(&e->proc.unmapped_bytes, -change);
 	if (cfg_stacks && (ret >= 0 || ret <= -4096)) { /* not a failed call */
 		send_unmaps(e, regs, nr, ret, change);
-		record_big_mapping(ctx, e, regs, nr, ret, change);
+		record_big_mapping(ctx, e, nr, ret, change);
 	}
 	return 0;
 }

@@ -13,7 +13,7 @@ static const struct {
 	{ "following cgroup moves", "the tracepoint cgroup:cgroup_attach_task" },
 	{ "naming short-lived cgroups", "the tracepoint cgroup:cgroup_mkdir" },
 	{ "OOM kills", "the tracepoint oom:mark_victim" },
-	{ "growth stacks", "the tracepoint exceptions:page_fault_user" },
+	{ "growth stacks", "a verifier that accepts the stack sampler in the kmem:rss_stat program" },
 	{ "the memcg's figures at an OOM kill", "oom:mark_victim with the victim's task (6.1 has it, "
 						"5.10 only its pid): read from the cgroup's files after the kill" },
 };

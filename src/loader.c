@@ -47,7 +47,7 @@ struct mt_tracer {
  * program with a feature is optional: a kernel without it gets one line
  * naming what is missing, and everything else runs.
  */
-enum hook_when { HOOK_ALWAYS, HOOK_STACKS, HOOK_EXACT };
+enum hook_when { HOOK_ALWAYS, HOOK_EXACT };
 
 static const struct hook {
 	const char *program;
@@ -57,26 +57,28 @@ static const struct hook {
 	enum hook_when when;
 	enum mt_feature feature; /* what is lost without it; 0: memtrace cannot run */
 	const char *purpose;	 /* for the error when it is needed */
+	/* a feature whose code this program carries: lost if the verifier refuses it */
+	enum mt_feature carries;
 } hooks[] = {
-	{ "on_rss_stat", "kmem:rss_stat", "rss_stat", 0, HOOK_ALWAYS, 0, "resident memory counters" },
-	{ "on_rss_stat_exact", "kmem:rss_stat", NULL, 0, HOOK_EXACT, 0, "--exact" },
-	{ "on_sys_exit", "raw_syscalls:sys_exit", "sys_exit", 0, HOOK_ALWAYS, MT_FEATURE_VM, NULL },
+	{ "on_rss_stat", "kmem:rss_stat", "rss_stat", 0, HOOK_ALWAYS, 0, "resident memory counters",
+	  MT_FEATURE_STACKS },
+	{ "on_rss_stat_exact", "kmem:rss_stat", NULL, 0, HOOK_EXACT, 0, "--exact", 0 },
+	{ "on_sys_exit", "raw_syscalls:sys_exit", "sys_exit", 0, HOOK_ALWAYS, MT_FEATURE_VM, NULL, 0 },
 	{ "on_sched_process_fork", "sched:sched_process_fork", "sched_process_fork", 0, HOOK_ALWAYS, 0,
-	  "following children" },
+	  "following children", 0 },
 	{ "on_sched_process_exec", "sched:sched_process_exec", "sched_process_exec", 0, HOOK_ALWAYS, 0,
-	  "following exec" },
+	  "following exec", 0 },
 	{ "on_sched_process_exit", "sched:sched_process_exit", "sched_process_exit", 2, HOOK_ALWAYS, 0,
-	  "process exit" },
+	  "process exit", 0 },
 	{ "on_sched_process_exit_after_mm", "sched:sched_process_exit", "sched_process_exit", 1,
-	  HOOK_ALWAYS, 0, "process exit" },
+	  HOOK_ALWAYS, 0, "process exit", 0 },
 	{ "on_cgroup_attach_task", "cgroup:cgroup_attach_task", "cgroup_attach_task", 0, HOOK_ALWAYS,
-	  MT_FEATURE_CGROUP_MOVES, NULL },
-	{ "on_mark_victim", "oom:mark_victim", "mark_victim", 2, HOOK_ALWAYS, MT_FEATURE_OOM, NULL },
-	{ "on_mark_victim_pid", "oom:mark_victim", "mark_victim", 1, HOOK_ALWAYS, MT_FEATURE_OOM, NULL },
+	  MT_FEATURE_CGROUP_MOVES, NULL, 0 },
+	{ "on_mark_victim", "oom:mark_victim", "mark_victim", 2, HOOK_ALWAYS, MT_FEATURE_OOM, NULL, 0 },
+	{ "on_mark_victim_pid", "oom:mark_victim", "mark_victim", 1, HOOK_ALWAYS, MT_FEATURE_OOM, NULL,
+	  0 },
 	{ "on_cgroup_mkdir", "cgroup:cgroup_mkdir", "cgroup_mkdir", 0, HOOK_ALWAYS,
-	  MT_FEATURE_CGROUP_NAMES, NULL },
-	{ "on_page_fault_user", "exceptions:page_fault_user", "page_fault_user", 0, HOOK_STACKS,
-	  MT_FEATURE_STACKS, NULL },
+	  MT_FEATURE_CGROUP_NAMES, NULL, 0 },
 };
 #define NR_HOOKS (sizeof(hooks) / sizeof(hooks[0]))
 
@@ -124,6 +126,21 @@ static int tracepoint_args(const struct btf *vmlinux, const char *btf_name)
 	return t && btf_is_func_proto(t) ? (int)btf_vlen(t) - 1 : -1;
 }
 
+/* Does this kernel have the BPF helper (a value of its enum bpf_func_id)? */
+static bool has_helper(const struct btf *vmlinux, const char *name)
+{
+	int id = btf__find_by_name_kind(vmlinux, "bpf_func_id", BTF_KIND_ENUM);
+	const struct btf_type *t = id > 0 ? btf__type_by_id(vmlinux, id) : NULL;
+	const struct btf_enum *v;
+
+	for (int i = 0; t && i < btf_vlen(t); i++) {
+		v = btf_enum(t) + i;
+		if (!strcmp(btf__name_by_offset(vmlinux, v->name_off), name))
+			return true;
+	}
+	return false;
+}
+
 /*
  * The classic event (--exact) attaches through tracefs, which a fresh machine
  * or a container may not have mounted: mount it where libbpf looks.
@@ -154,8 +171,7 @@ static bool has_classic_event(const char *group, const char *name)
 
 static bool hook_wanted(const struct hook *h, const struct mt_tracer_config *cfg)
 {
-	return h->when == HOOK_ALWAYS || (h->when == HOOK_STACKS && cfg->stacks) ||
-	       (h->when == HOOK_EXACT && cfg->exact);
+	return h->when == HOOK_ALWAYS || (h->when == HOOK_EXACT && cfg->exact);
 }
 
 static bool faked_missing(const struct hook *h, const struct mt_tracer_config *cfg)
@@ -290,24 +306,13 @@ static int fill_free_slots(struct mt_tracer *t)
 	return 0;
 }
 
-/*
- * A fault is sampled with probability page / sample_bytes: the BPF program
- * compares a 32-bit random number with that probability scaled to 2^32, and
- * a sample stands for sample_bytes (a page when sampling every fault).
- */
+/* Growth is sampled by bytes (sample.bpf.h); mappings this big are recorded unsampled. */
 static void configure_sampling(struct memtrace_bpf__rodata *rodata,
-			       const struct mt_tracer_config *cfg)
+			       const struct mt_tracer_config *cfg, const struct btf *vmlinux)
 {
-	uint64_t page = sysconf(_SC_PAGESIZE);
-
-	if (cfg->sample_bytes <= page) {
-		rodata->cfg_sample_threshold = 1ull << 32;
-		rodata->cfg_sample_weight = page;
-	} else {
-		rodata->cfg_sample_threshold = (page << 32) / cfg->sample_bytes;
-		rodata->cfg_sample_weight = cfg->sample_bytes;
-	}
+	rodata->cfg_sample_bytes = cfg->sample_bytes;
 	rodata->cfg_big_bytes = cfg->big_bytes;
+	rodata->cfg_has_task_pt_regs = has_helper(vmlinux, "BPF_FUNC_task_pt_regs");
 }
 
 static int on_ringbuf_record(void *ctx, void *data, size_t size)
@@ -345,7 +350,7 @@ static struct memtrace_bpf *open_skeleton(const struct mt_tracer_config *cfg,
 	skel->rodata->cfg_emulated_locks = k->emulated_locks;
 	skel->rodata->cfg_rss_split = k->rss_split;
 	if (skel->rodata->cfg_stacks)
-		configure_sampling(skel->rodata, cfg);
+		configure_sampling(skel->rodata, cfg, vmlinux);
 	bpf_map__set_max_entries(skel->maps.procs, cfg->max_procs + 1);
 	bpf_map__set_max_entries(skel->maps.free_slots, cfg->max_procs);
 	bpf_map__set_max_entries(skel->maps.proc_slot, read_pid_max());
@@ -375,11 +380,18 @@ static int load_skeleton(struct mt_tracer *t, const struct mt_tracer_config *cfg
 		if (!err)
 			return 0;
 		h = failed_program[0] ? find_hook(failed_program) : NULL;
-		if (err == -EPERM || !h || !h->feature || (t->kernel.missing & h->feature)) {
-			if (err == -EPERM)
-				mt_err("cannot load the BPF programs: %s (memtrace needs root, or CAP_BPF "
-				       "and CAP_PERFMON)", strerror(-err));
-			else if (h)
+		if (err == -EPERM) {
+			mt_err("cannot load the BPF programs: %s (memtrace needs root, or CAP_BPF and "
+			       "CAP_PERFMON)", strerror(-err));
+			return err;
+		}
+		if (h && h->carries && cfg->stacks && !(t->kernel.missing & h->carries)) {
+			/* the stack sampler refused: everything else can still run without it */
+			lose_feature(&t->kernel, h->carries, "refused the BPF program");
+		} else if (h && h->feature && !(t->kernel.missing & h->feature)) {
+			lose_feature(&t->kernel, h->feature, "refused its BPF program");
+		} else {
+			if (h)
 				mt_err("this kernel refused the BPF program for %s (%s): %s (run with -v "
 				       "for the verifier's log)", h->purpose ? h->purpose :
 				       mt_feature_name(h->feature), h->tracepoint, strerror(-err));
@@ -388,7 +400,6 @@ static int load_skeleton(struct mt_tracer *t, const struct mt_tracer_config *cfg
 				       strerror(-err));
 			return err;
 		}
-		lose_feature(&t->kernel, h->feature, "refused its BPF program");
 		memtrace_bpf__destroy(t->skel);
 		t->skel = NULL;
 	}

@@ -211,6 +211,8 @@ static json_object *stacks_json(const struct mt_report *r)
 	add(o, "big_bytes", u64(p->big_bytes));
 	add(o, "samples", u64(p->samples));
 	add(o, "sampled_bytes", u64(p->sampled_bytes));
+	/* the exact growth the counters saw, which the samples estimate */
+	add(o, "grown_bytes", u64(r->group.grown_bytes));
 	add(o, "samples_lost", u64(r->stats.samples_lost));
 	add(o, "sampled_bytes_lost", u64(r->stats.sampled_bytes_lost));
 	add(o, "big_mappings", u64(p->big_mappings));

@@ -190,12 +190,14 @@ static void print_sites(const struct mt_report *r, FILE *f, enum mt_stack_value 
 static void print_stacks_summary(const struct mt_report *r, FILE *f)
 {
 	const struct mt_profile *p = r->profile;
-	char every[32], sampled[32], lost[32];
+	char every[32], sampled[32], grown[32], lost[32];
 
-	fprintf(f, "\nstacks     %llu samples (one per %s faulted on average, --unwind %s) for %s "
-		   "of growth",
+	/* what the samples stand for against what the counters saw grow: no hole can hide */
+	fprintf(f, "\nstacks     %llu samples (one per %s grown on average, --unwind %s): sampled %s "
+		   "of %s grown",
 		(unsigned long long)p->samples, mt_format_bytes(p->sample_bytes, every, sizeof(every)),
-		p->unwind, mt_format_bytes(p->sampled_bytes, sampled, sizeof(sampled)));
+		p->unwind, mt_format_bytes(p->sampled_bytes, sampled, sizeof(sampled)),
+		mt_format_bytes(r->group.grown_bytes, grown, sizeof(grown)));
 	if (r->stats.samples_lost)
 		fprintf(f, "; %llu lost (%s)", (unsigned long long)r->stats.samples_lost,
 			mt_format_bytes(r->stats.sampled_bytes_lost, lost, sizeof(lost)));

@@ -10,6 +10,7 @@
  * snapshot is taken then, lazily, once per run of rising samples.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,7 +288,8 @@ static void drop_ref(struct mt_profile *p, struct process_pages *pp, size_t i)
 	pp->refs[i] = pp->refs[--pp->nr];
 }
 
-static int add_page(struct mt_profile *p, uint32_t pid, uint64_t addr, uint64_t bytes,
+/* Sampled growth at addr (a page, or near it when `near`: several samples may share it). */
+static int add_page(struct mt_profile *p, uint32_t pid, uint64_t addr, bool near, uint64_t bytes,
 		    uint32_t stack)
 {
 	struct process_pages *pp = find_pages(p, pid, true);
@@ -296,7 +298,7 @@ static int add_page(struct mt_profile *p, uint32_t pid, uint64_t addr, uint64_t 
 	if (!pp)
 		return -ENOMEM;
 	/* a page sampled again (copy-on-write, or an unmap we did not see) */
-	for (i = 0; i < pp->nr; i++) {
+	for (i = 0; !near && i < pp->nr; i++) {
 		if (pp->refs[i].addr == addr) {
 			drop_ref(p, pp, i);
 			break;
@@ -310,8 +312,14 @@ static int add_page(struct mt_profile *p, uint32_t pid, uint64_t addr, uint64_t 
 	return 0;
 }
 
-int profile_on_sample(struct mt_profile *p, const struct mt_sample_event *e, const char *comm,
-		      const uint32_t *locs, uint32_t nr_locs)
+void profile_rename_location(struct mt_profile *p, uint32_t location, uint32_t function)
+{
+	if (location < p->nr_locations && p->locations[location].nr_lines)
+		p->locations[location].lines[0].function = function;
+}
+
+int profile_on_sample(struct mt_profile *p, const struct mt_sample_event *e, uint64_t page,
+		      uint64_t near, const char *comm, const uint32_t *locs, uint32_t nr_locs)
 {
 	bool at_new_peak = e->group_rss >= e->group_peak && e->group_peak >= p->peak_rss;
 	long stack;
@@ -320,7 +328,7 @@ int profile_on_sample(struct mt_profile *p, const struct mt_sample_event *e, con
 	stack = intern_stack(p, comm, locs, nr_locs);
 	if (stack < 0)
 		return stack;
-	if (e->kind != MT_SAMPLE_FAULT) {
+	if (e->kind != MT_SAMPLE_GROWTH) {
 		p->stacks[stack].mapped_bytes += e->bytes;
 		p->big_mappings++;
 		return 0;
@@ -330,7 +338,7 @@ int profile_on_sample(struct mt_profile *p, const struct mt_sample_event *e, con
 	p->samples++;
 	p->sampled_bytes += e->bytes;
 	p->stacks[stack].alloc_bytes += e->bytes;
-	err = add_page(p, e->hdr.pid, e->addr, e->bytes, stack);
+	err = add_page(p, e->hdr.pid, page ? page & ~4095ull : near, !page, e->bytes, stack);
 	if (err)
 		return err;
 	if (at_new_peak) {
@@ -381,17 +389,55 @@ void profile_finish(struct mt_profile *p)
 	snapshot_if_pending(p);
 }
 
+/*
+ * The allocators and the copy helpers that touch memory for their callers:
+ * a growth site is the first frame that is none of these (nor in a system
+ * library). Shell patterns, case-insensitive; README.md lists them.
+ */
+static const char *const allocator_functions[] = {
+	/* C: malloc, calloc, realloc, their internals (glibc's _int_*, sysmalloc) and relatives */
+	"*malloc*", "*calloc*", "*realloc*", "*memalign*", "*valloc", "_int_*", "sysmalloc*",
+	"*strdup*", "*strndup*", "*asprintf*", "free", "cfree", "__libc_free",
+	/* C++ */
+	"operator new*", "operator delete*", "_Znw*", "_Zna*",
+	/* mappings */
+	"mmap*", "__mmap*", "mremap*", "brk", "sbrk", "__brk", "__sbrk",
+	/* the copies that first touch fresh memory */
+	"*memset*", "*memcpy*", "*memmove*", "*bzero*", "*stpcpy*", "*strcpy*",
+	/* CPython's object allocator */
+	"pymalloc_*", "_PyObject_Malloc*", "_PyObject_Calloc*", "_PyObject_Realloc*",
+	"PyObject_Malloc", "PyObject_Calloc", "PyObject_Realloc", "PyMem_*", "_PyMem_*",
+	"allocate_from_new_pool", "new_arena", "_PyObject_GC_*", "_PyObject_New*",
+	/* jemalloc, tcmalloc, mimalloc (their malloc entry points match the patterns above) */
+	"je_*", "mallocx", "rallocx", "tc_new*", "tcmalloc::*", "mi_zalloc*", "mi_new*", "_mi_*",
+};
+
+bool profile_is_allocator(const char *function)
+{
+	for (size_t i = 0; i < sizeof(allocator_functions) / sizeof(allocator_functions[0]); i++) {
+		if (!fnmatch(allocator_functions[i], function, FNM_CASEFOLD))
+			return true;
+	}
+	return false;
+}
+
 const struct mt_line *profile_site_line(const struct mt_profile *p, const struct mt_stack *s)
 {
 	const struct mt_location *l;
-	uint32_t i;
+	const struct mt_line *line;
+	uint32_t i, j;
 
 	if (!s->nr_locs)
 		return NULL;
 	for (i = 0; i < s->nr_locs; i++) {
 		l = &p->locations[s->locs[i]];
-		if (!p->modules[l->module].system)
-			return &l->lines[0];
+		if (p->modules[l->module].system)
+			continue;
+		for (j = 0; j < l->nr_lines; j++) { /* inlined frames, innermost first */
+			line = &l->lines[j];
+			if (!profile_is_allocator(p->functions[line->function].name))
+				return line;
+		}
 	}
 	return &p->locations[s->locs[0]].lines[0];
 }

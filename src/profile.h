@@ -87,10 +87,17 @@ long profile_function(struct mt_profile *p, const char *name, const char *file);
 long profile_find_location(struct mt_profile *p, uint32_t module, uint64_t address);
 long profile_add_location(struct mt_profile *p, uint32_t module, uint64_t address,
 			  const struct mt_line *lines, uint32_t nr_lines);
+/* A location named late (JIT code whose perf-map line came after its sample). */
+void profile_rename_location(struct mt_profile *p, uint32_t location, uint32_t function);
 
-/* A sample whose stack unwind.c resolved to `locs` (innermost first). */
-int profile_on_sample(struct mt_profile *p, const struct mt_sample_event *e, const char *comm,
-		      const uint32_t *locs, uint32_t nr_locs);
+/*
+ * A sample whose stack unwind.c resolved to `locs` (innermost first). A
+ * growth sample's memory is the page at `page` when that is known, else
+ * somewhere from `near` (a syscall's buffer); 0: unknown, in use until its
+ * process exits or execs.
+ */
+int profile_on_sample(struct mt_profile *p, const struct mt_sample_event *e, uint64_t page,
+		      uint64_t near, const char *comm, const uint32_t *locs, uint32_t nr_locs);
 /* Pages of e->hdr.pid left [addr, addr+len) (or moved, for mremap). */
 int profile_on_unmap(struct mt_profile *p, const struct mt_unmap_event *e);
 /* The process exited or exec'd: none of its sampled pages is in use any more. */
@@ -117,7 +124,13 @@ struct mt_site {
 /* Growth sites by bytes, largest first. *sites is malloc'd; returns how many, or -ENOMEM. */
 long profile_sites(const struct mt_profile *p, enum mt_stack_value which, struct mt_site **sites);
 
-/* The line that names a stack's growth site (innermost non-system frame). */
+/* Is this function an allocator or a copy helper (a growth site is never one)? */
+bool profile_is_allocator(const char *function);
+
+/*
+ * The line that names a stack's growth site: the innermost frame that is
+ * neither in a system library nor an allocator or copy helper.
+ */
 const struct mt_line *profile_site_line(const struct mt_profile *p, const struct mt_stack *s);
 
 /* Indices of the stacks with bytes of that kind, largest first; *order is malloc'd. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "insn.h"
 #include "procfs.h"
 #include "report.h"
 #include "unwind.h"
@@ -51,6 +52,7 @@ void report_free(struct mt_report *r)
 	free(r->ooms);
 	free(r->rows);
 	unwinder_free(r->unwinder);
+	insn_decoder_free(r->insns);
 	if (r->profile)
 		profile_free(r->profile);
 	free(r->profile);
@@ -139,7 +141,8 @@ int report_enable_stacks(struct mt_report *r, const char *unwind, uint64_t sampl
 		return -ENOMEM;
 	profile_init(r->profile, unwind, sample_bytes, big_bytes);
 	r->unwinder = unwinder_new(r->profile);
-	return r->unwinder ? 0 : -ENOMEM;
+	r->insns = insn_decoder_new();
+	return r->unwinder && r->insns ? 0 : -ENOMEM;
 }
 
 /* A process's sampled pages and mappings are gone with its image. */
@@ -155,6 +158,8 @@ int report_on_sample(struct mt_report *r, const struct mt_sample_event *e)
 {
 	uint32_t locs[MT_MAX_FRAMES];
 	struct mt_process *p;
+	uint64_t addr = e->addr;
+	bool exact = true;
 	int nr;
 
 	if (!r->profile)
@@ -162,8 +167,11 @@ int report_on_sample(struct mt_report *r, const struct mt_sample_event *e)
 	nr = unwinder_resolve(r->unwinder, e, locs);
 	if (nr < 0)
 		return nr;
+	if (e->kind == MT_SAMPLE_GROWTH)
+		addr = insn_address(r->insns, e, &exact);
 	p = report_find_live(r, e->hdr.pid);
-	return profile_on_sample(r->profile, e, p ? p->k.comm : "?", locs, nr);
+	return profile_on_sample(r->profile, e, exact ? addr : 0, addr, p ? p->k.comm : "?", locs,
+				 nr);
 }
 
 int report_on_unmap(struct mt_report *r, const struct mt_unmap_event *e)

@@ -104,6 +104,7 @@ struct mt_report {
 
 	struct mt_profile *profile; /* which code grew memory; NULL without stacks */
 	struct mt_unwinder *unwinder;
+	struct mt_insn_decoder *insns; /* where each growth sample's memory is */
 };
 
 void report_init(struct mt_report *r, uint64_t start_ns, bool keep_rows);

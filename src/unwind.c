@@ -13,7 +13,6 @@
  * DWARF through code without frame pointers (Debian's libc), frame pointers
  * through code without CFI (JIT code).
  */
-#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,30 +22,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "procfs.h"
+#include "perfmap.h"
+#include "symbols.h"
 #include "unwind.h"
 #include "util.h"
 
-#define MT_MAX_INLINED 16 /* inlined frames kept per address */
 #define MT_MAPS_REREADS 8 /* an address outside every mapping re-reads the maps this often */
-
-/* A JIT's symbol: a line of /tmp/perf-PID.map. */
-struct jit_symbol {
-	uint64_t start, size;
-	char *name;
-};
-
-/* The symbols of a perf map, by address, as last read. */
-struct perf_map {
-	struct jit_symbol *syms;
-	size_t nr;
-	off_t size;	     /* of the file when read; 0: none seen */
-	uint64_t checked_ns; /* when it was last looked at (at most every 50 ms) */
-};
 
 /*
  * The address space of an image: a process from exec on, shared with the
@@ -59,7 +42,7 @@ struct unwind_image {
 	bool attached;	  /* dwfl_attach_state done */
 	unsigned rereads; /* of /proc/PID/maps, after the first */
 	const struct mt_sample_event *sample; /* being unwound */
-	struct perf_map jit;
+	struct mt_perf_map jit;
 	long jit_module; /* the profile's module for it; -1 until needed */
 };
 
@@ -75,17 +58,8 @@ struct unwind_process {
  * once per process (a build runs hundreds of compilers, each a new image).
  */
 struct symbol_source {
-	bool settled;	 /* opened, or there is no file (the vDSO) */
-	Dwfl *dwfl;	 /* NULL: not opened; the process's own module is used */
-	Dwfl_Module *mod;
-	Dwarf_Addr bias; /* file address + bias = address in this Dwfl */
-	struct elf_symbol *symbols; /* its function symbols by address (dwfl_module_addrinfo */
-	size_t nr_symbols;	    /* scans the whole table per call: cc1 has 100,000) */
-};
-
-struct elf_symbol {
-	Dwarf_Addr start, size; /* in the source's Dwfl */
-	const char *name;	/* in the ELF's string table */
+	bool settled;		    /* opened, or there is no file (the vDSO) */
+	struct mt_symbols *symbols; /* NULL: not opened; the process's own module is used */
 };
 
 /*
@@ -154,13 +128,6 @@ static const Dwfl_Callbacks dwfl_callbacks = {
 	.debuginfo_path = &debuginfo_path,
 };
 
-static const Dwfl_Callbacks offline_callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
-	.debuginfo_path = &debuginfo_path,
-};
-
 static pid_t next_thread(Dwfl *dwfl, void *dwfl_arg, void **thread_argp)
 {
 	if (*thread_argp)
@@ -219,8 +186,6 @@ static int report_maps(struct unwind_image *img, bool add)
 }
 
 /* The image of pid's mappings now; its dwfl is NULL if they cannot be read. */
-static void perf_map_load(struct perf_map *map, uint32_t pid);
-
 static struct unwind_image *new_image(uint32_t pid)
 {
 	struct unwind_image *img = calloc(1, sizeof(*img));
@@ -238,19 +203,8 @@ static struct unwind_image *new_image(uint32_t pid)
 	}
 	if (img->dwfl)
 		img->attached = dwfl_attach_state(img->dwfl, NULL, pid, &thread_callbacks, img);
-	perf_map_load(&img->jit, pid); /* a JIT runtime's names, if it writes them */
+	perf_map_refresh(&img->jit, pid); /* a JIT runtime's names, if it writes them */
 	return img;
-}
-
-static void perf_map_free(struct perf_map *map)
-{
-	size_t i;
-
-	for (i = 0; i < map->nr; i++)
-		free(map->syms[i].name);
-	free(map->syms);
-	map->syms = NULL;
-	map->nr = 0;
 }
 
 static struct unwind_image *image_ref(struct unwind_image *img)
@@ -353,11 +307,8 @@ void unwinder_free(struct mt_unwinder *u)
 	if (!u)
 		return;
 	tdestroy(u->processes, free_process);
-	for (i = 0; i < u->nr_sources; i++) {
-		if (u->sources[i].dwfl)
-			dwfl_end(u->sources[i].dwfl);
-		free(u->sources[i].symbols);
-	}
+	for (i = 0; i < u->nr_sources; i++)
+		symbols_free(u->sources[i].symbols);
 	free(u->sources);
 	free(u->unnamed);
 	free(u);
@@ -373,76 +324,9 @@ void unwinder_forget(struct mt_unwinder *u, uint32_t pid)
 	free_process(proc);
 }
 
-static int cmp_jit(const void *a, const void *b)
+static const struct mt_perf_symbol *find_jit(struct unwind_image *img, uint64_t pc)
 {
-	const struct jit_symbol *ja = a, *jb = b;
-
-	return (ja->start > jb->start) - (ja->start < jb->start);
-}
-
-/* Read /tmp/perf-PID.map again if it grew (JIT runtimes append to it). */
-static void perf_map_load(struct perf_map *map, uint32_t pid)
-{
-	struct jit_symbol sym;
-	char path[64], *line = NULL;
-	size_t cap = 0, alloc = 0, name_at;
-	struct stat st;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/tmp/perf-%u.map", pid);
-	if (stat(path, &st) || st.st_size == map->size)
-		return;
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	perf_map_free(map);
-	map->size = st.st_size;
-	while (getline(&line, &cap, f) > 0) {
-		line[strcspn(line, "\n")] = '\0';
-		if (procfs_parse_perf_map_line(line, &sym.start, &sym.size, &name_at))
-			continue;
-		if (mt_ensure_mem((void **)&map->syms, &alloc, sizeof(*map->syms), map->nr + 1))
-			break;
-		sym.name = strdup(line + name_at);
-		if (!sym.name)
-			break;
-		map->syms[map->nr++] = sym;
-	}
-	free(line);
-	fclose(f);
-	qsort(map->syms, map->nr, sizeof(*map->syms), cmp_jit);
-}
-
-/* Read the perf map again if it grew (or appeared) since; at most every 50 ms. */
-static void perf_map_refresh(struct perf_map *map, uint32_t pid)
-{
-	uint64_t now = mt_now_ns();
-
-	if (now - map->checked_ns < 50 * 1000000ull)
-		return;
-	map->checked_ns = now;
-	perf_map_load(map, pid);
-}
-
-static const struct jit_symbol *perf_map_search(const struct perf_map *map, uint64_t pc)
-{
-	size_t lo = 0, hi = map->nr, mid;
-
-	while (lo < hi) { /* the last symbol starting at or before pc */
-		mid = (lo + hi) / 2;
-		if (map->syms[mid].start <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo || pc - map->syms[lo - 1].start >= map->syms[lo - 1].size)
-		return NULL;
-	return &map->syms[lo - 1];
-}
-
-static const struct jit_symbol *find_jit(struct unwind_image *img, uint64_t pc)
-{
-	const struct jit_symbol *sym = perf_map_search(&img->jit, pc);
+	const struct mt_perf_symbol *sym = perf_map_search(&img->jit, pc);
 
 	if (sym)
 		return sym;
@@ -455,16 +339,15 @@ static long jit_module_of(struct mt_unwinder *u, struct unwind_image *img)
 {
 	char path[64];
 
-	if (img->jit_module < 0) {
-		snprintf(path, sizeof(path), "/tmp/perf-%u.map", img->pid);
-		img->jit_module = profile_module(u->profile, path, "");
-	}
+	if (img->jit_module < 0)
+		img->jit_module = profile_module(u->profile, perf_map_path(img->pid, path, sizeof(path)),
+						 "");
 	return img->jit_module;
 }
 
 static long jit_location(struct mt_unwinder *u, struct unwind_image *img, uint64_t pc)
 {
-	const struct jit_symbol *sym;
+	const struct mt_perf_symbol *sym;
 	struct mt_line line = { 0 };
 	long module, loc, function;
 
@@ -523,9 +406,10 @@ static int cmp_unnamed(const void *a, const void *b)
 
 void unwinder_finish(struct mt_unwinder *u)
 {
-	struct perf_map map = { 0 };
-	const struct jit_symbol *sym;
+	struct mt_perf_map map = { 0 };
+	const struct mt_perf_symbol *sym;
 	const struct unnamed_jit *f;
+	char path[64];
 	long function;
 	size_t i;
 
@@ -536,163 +420,15 @@ void unwinder_finish(struct mt_unwinder *u)
 		f = &u->unnamed[i];
 		if (!i || f->pid != u->unnamed[i - 1].pid) {
 			perf_map_free(&map);
-			map.size = 0;
-			perf_map_load(&map, f->pid);
+			perf_map_load(&map, perf_map_path(f->pid, path, sizeof(path)));
 		}
 		sym = perf_map_search(&map, f->pc);
 		function = sym ? profile_function(u->profile, sym->name, "") : -1;
 		if (function >= 0)
-			u->profile->locations[f->location].lines[0].function = function;
+			profile_rename_location(u->profile, f->location, function);
 	}
 	perf_map_free(&map);
 	u->nr_unnamed = 0;
-}
-
-static const char *die_name(Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	const char *name;
-
-	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-	if (!name)
-		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-	return name;
-}
-
-/* The caller's source position of an inlined call. */
-static void call_site(Dwarf_Die *cudie, Dwarf_Die *inlined, const char **file, int *line)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Files *files;
-	Dwarf_Word index, number;
-	size_t nr_files;
-	const char *name;
-
-	*file = "";
-	*line = 0;
-	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &number) == 0)
-		*line = number;
-	if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &index) == 0 &&
-	    dwarf_getsrcfiles(cudie, &files, &nr_files) == 0 && index < nr_files) {
-		name = dwarf_filesrc(files, index, NULL, NULL);
-		if (name)
-			*file = name;
-	}
-}
-
-static int cmp_symbol(const void *a, const void *b)
-{
-	const struct elf_symbol *sa = a, *sb = b;
-
-	return (sa->start > sb->start) - (sa->start < sb->start);
-}
-
-/* The source's function symbols, sorted once (symtab, or dynsym when stripped). */
-static void load_symbols(struct symbol_source *src)
-{
-	int nr = dwfl_module_getsymtab(src->mod), i, type;
-	const char *name;
-	GElf_Addr addr;
-	GElf_Sym sym;
-
-	if (nr <= 0)
-		return;
-	src->symbols = calloc(nr, sizeof(*src->symbols));
-	if (!src->symbols)
-		return;
-	for (i = 1; i < nr; i++) {
-		name = dwfl_module_getsym_info(src->mod, i, &sym, &addr, NULL, NULL, NULL);
-		type = GELF_ST_TYPE(sym.st_info);
-		if (!name || !*name || !addr || (type != STT_FUNC && type != STT_GNU_IFUNC))
-			continue;
-		src->symbols[src->nr_symbols++] =
-			(struct elf_symbol){ .start = addr, .size = sym.st_size, .name = name };
-	}
-	qsort(src->symbols, src->nr_symbols, sizeof(*src->symbols), cmp_symbol);
-}
-
-/* The function symbol containing addr (in the source's Dwfl); NULL if none. */
-static const char *find_symbol(const struct symbol_source *src, Dwarf_Addr addr)
-{
-	size_t lo = 0, hi = src->nr_symbols, mid;
-	const struct elf_symbol *sym;
-
-	while (lo < hi) { /* the last symbol starting at or before addr */
-		mid = (lo + hi) / 2;
-		if (src->symbols[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	sym = &src->symbols[lo - 1];
-	return addr - sym->start < (sym->size ? sym->size : 1) ? sym->name : NULL;
-}
-
-/*
- * The frames at one address, innermost first: the inlined calls that contain
- * it (from the DWARF scopes) and the function they were inlined into. Without
- * debuginfo: the ELF symbol. 0 frames if nothing names it.
- */
-static int symbolize(struct mt_profile *p, Dwfl_Module *mod, const struct symbol_source *symbols,
-		     Dwarf_Addr pc, struct mt_line *lines)
-{
-	const char *name = NULL, *file = "";
-	Dwarf_Die *cudie, *scopes = NULL, innermost;
-	Dwarf_Addr bias, off;
-	Dwfl_Line *src;
-	GElf_Sym sym;
-	int nr = 0, nr_scopes, line = 0, tag, i;
-	long function;
-
-	src = dwfl_module_getsrc(mod, pc);
-	if (src) {
-		file = dwfl_lineinfo(src, NULL, &line, NULL, NULL, NULL);
-		if (!file)
-			file = "";
-	}
-	cudie = dwfl_module_addrdie(mod, pc, &bias);
-	nr_scopes = cudie ? dwarf_getscopes(cudie, pc - bias, &scopes) : 0;
-	if (nr_scopes > 0) {
-		/*
-		 * dwarf_getscopes() continues an inlined instance with its abstract
-		 * definition's scopes; the chain of DIEs that physically contain the
-		 * innermost one names the functions it was inlined into.
-		 */
-		innermost = scopes[0];
-		free(scopes);
-		scopes = NULL;
-		nr_scopes = dwarf_getscopes_die(&innermost, &scopes);
-	}
-	for (i = 0; i < nr_scopes && nr < MT_MAX_INLINED; i++) {
-		tag = dwarf_tag(&scopes[i]);
-		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
-			continue;
-		name = die_name(&scopes[i]);
-		function = profile_function(p, name ? name : "??", file);
-		if (function < 0)
-			goto out;
-		lines[nr++] = (struct mt_line){ .function = function, .line = line };
-		if (tag == DW_TAG_subprogram)
-			break;
-		call_site(cudie, &scopes[i], &file, &line);
-	}
-	if (!nr) {
-		name = symbols ? find_symbol(symbols, pc) :
-				 dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
-		if (!name)
-			goto out;
-		function = profile_function(p, name, file);
-		if (function < 0) {
-			nr = function;
-			goto out;
-		}
-		lines[nr++] = (struct mt_line){ .function = function, .line = line };
-	}
-out:
-	free(scopes);
-	return nr;
 }
 
 /*
@@ -727,7 +463,7 @@ static long module_id(struct mt_profile *p, Dwfl_Module *mod, Dwarf_Addr *start,
 }
 
 /* The module's shared symbols, opened from the file the process maps; NULL if it cannot be. */
-static struct symbol_source *source_of(struct mt_unwinder *u, long module, Dwfl_Module *mod)
+static struct mt_symbols *symbols_of(struct mt_unwinder *u, long module, Dwfl_Module *mod)
 {
 	struct symbol_source *src;
 	const char *file = NULL;
@@ -742,31 +478,35 @@ static struct symbol_source *source_of(struct mt_unwinder *u, long module, Dwfl_
 	}
 	src = &u->sources[module];
 	if (src->settled)
-		return src->dwfl ? src : NULL;
+		return src->symbols;
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &file, NULL);
 	if (!file) { /* the vDSO: from the process's memory, no file */
 		src->settled = true;
 		return NULL;
 	}
-	src->dwfl = dwfl_begin(&offline_callbacks);
-	if (!src->dwfl)
-		return NULL;
-	dwfl_report_begin(src->dwfl);
-	src->mod = dwfl_report_offline(src->dwfl, u->profile->modules[module].path, file, -1);
-	dwfl_report_end(src->dwfl, NULL, NULL);
-	if (!src->mod || !dwfl_module_getelf(src->mod, &src->bias)) {
-		/*
-		 * Its file was opened through /proc/PID/root of a process that
-		 * has exited since: try again with the next process that maps it,
-		 * or every later one would symbolize through its own Dwfl.
-		 */
-		dwfl_end(src->dwfl);
-		src->dwfl = NULL;
-		return NULL;
+	/*
+	 * A file opened through /proc/PID/root of a process that has exited
+	 * since fails: it is tried again with the next process that maps it,
+	 * or every later one would symbolize through its own Dwfl.
+	 */
+	src->symbols = symbols_open(u->profile->modules[module].path, file);
+	src->settled = src->symbols != NULL;
+	return src->symbols;
+}
+
+/* The names of one address's frames into the profile's lines; how many, or -errno. */
+static int store_names(struct mt_profile *p, const struct mt_frame_name *frames, int nr,
+		       struct mt_line *lines)
+{
+	long function;
+
+	for (int i = 0; i < nr; i++) {
+		function = profile_function(p, frames[i].function, frames[i].file);
+		if (function < 0)
+			return function;
+		lines[i] = (struct mt_line){ .function = function, .line = frames[i].line };
 	}
-	src->settled = true;
-	load_symbols(src);
-	return src;
+	return nr;
 }
 
 /*
@@ -776,12 +516,13 @@ static struct symbol_source *source_of(struct mt_unwinder *u, long module, Dwfl_
  */
 static long elf_location(struct mt_unwinder *u, Dwfl_Module *mod, Dwarf_Addr pc, bool named_only)
 {
+	struct mt_frame_name frames[MT_MAX_INLINED];
 	struct mt_line lines[MT_MAX_INLINED];
 	struct mt_profile *p = u->profile;
 	Dwarf_Addr start, end, bias, addr;
-	struct symbol_source *src;
+	struct mt_symbols *symbols;
 	char name[PATH_MAX + 32];
-	long module, loc, function;
+	long module, loc;
 	int nr;
 
 	module = module_id(p, mod, &start, &end, &bias);
@@ -793,23 +534,16 @@ static long elf_location(struct mt_unwinder *u, Dwfl_Module *mod, Dwarf_Addr pc,
 	loc = profile_find_location(p, module, addr);
 	if (loc >= 0)
 		return loc;
-	src = source_of(u, module, mod);
-	if (src)
-		nr = symbolize(p, src->mod, src, addr + src->bias, lines);
-	else
-		nr = symbolize(p, mod, NULL, pc, lines);
-	if (nr < 0)
-		return nr;
+	symbols = symbols_of(u, module, mod);
+	nr = symbols ? symbols_lookup(symbols, addr, frames) : symbols_lookup_module(mod, pc, frames);
 	if (!nr && named_only)
 		return -1;
 	if (!nr) {
 		snprintf(name, sizeof(name), "%s+0x%" PRIx64, p->modules[module].path, addr);
-		function = profile_function(p, name, "");
-		if (function < 0)
-			return function;
-		lines[nr++] = (struct mt_line){ .function = function };
+		frames[nr++] = (struct mt_frame_name){ name, "", 0 };
 	}
-	return profile_add_location(p, module, addr, lines, nr);
+	nr = store_names(p, frames, nr, lines);
+	return nr < 0 ? nr : profile_add_location(p, module, addr, lines, nr);
 }
 
 /* The location of one address; return addresses are looked up at the call (pc - 1). */

@@ -48,6 +48,7 @@ workload() {
 	case $1 in
 	faults) echo "$WL/faultloop 64 64" ;;
 	fresh) echo "$WL/faultloop 512 4 fresh" ;;
+	huge) echo "$WL/faultloop 512 4 huge" ;;
 	forks) echo "$WL/forkloop 2000 1" ;;
 	malloc) echo "$WL/mallocloop 5000000" ;;
 	esac
@@ -102,38 +103,44 @@ run_traced() { # tracer name
 	esac
 }
 
-overhead() { # tracer name label rounds
-	local tracer=$1 name=$2 label=$3 rounds=$4 i a b key=$2-$1
+# The workload untraced, or under the baseline tracer (stacks against --no-stacks).
+run_baseline() { # baseline name
+	if [ "$1" = untraced ]; then run_plain "$2"; else run_traced "$1" "$2"; fi
+}
+
+overhead() { # tracer name label rounds [baseline]
+	local tracer=$1 name=$2 label=$3 rounds=$4 base=${5:-untraced} i a b key=$2-$1-${5:-untraced}
 	: > "$OUT/$key.plain"
 	: > "$OUT/$key.traced"
 	: > "$OUT/$key.ratio"
 	run_plain "$name" > /dev/null # warm-up: first touch of memory, page cache
 	for i in $(seq "$rounds"); do
 		if [ $((i % 2)) -eq 0 ]; then
-			a=$(run_plain "$name" | elapsed_of)
+			a=$(run_baseline "$base" "$name" | elapsed_of)
 			b=$(run_traced "$tracer" "$name" | elapsed_of)
 		else
 			b=$(run_traced "$tracer" "$name" | elapsed_of)
-			a=$(run_plain "$name" | elapsed_of)
+			a=$(run_baseline "$base" "$name" | elapsed_of)
 		fi
 		echo "$a" >> "$OUT/$key.plain"
 		echo "$b" >> "$OUT/$key.traced"
 		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f\n", b / a }' >> "$OUT/$key.ratio"
 	done
-	printf '| %s | %s | %d | %.3f s | %.3f s | %.3f |\n' "$label" "$(tracer_label "$tracer")" \
+	printf '| %s | %s | %d | %.3f s | %.3f s | %.3f |\n' "$label" "$(tracer_label "$tracer" "$base")" \
 		"$rounds" "$(median < "$OUT/$key.plain" | awk '{ print $1 / 1e9 }')" \
 		"$(median < "$OUT/$key.traced" | awk '{ print $1 / 1e9 }')" \
 		"$(median < "$OUT/$key.ratio")"
 }
 
-tracer_label() {
-	case $1 in
-	command) echo "memtrace -- CMD (stacks)" ;;
-	nostacks) echo "memtrace --no-stacks -- CMD" ;;
-	exact) echo "memtrace --no-stacks --exact -- CMD" ;;
-	poller) echo "VmRSS poller, 100 ms" ;;
-	all) echo "memtrace -a" ;;
-	malloc-uprobe) echo "bpftrace uprobe on malloc" ;;
+tracer_label() { # tracer [baseline]
+	case $1-${2:-untraced} in
+	command-nostacks) echo "stacks, against --no-stacks" ;;
+	command-*) echo "memtrace -- CMD (stacks)" ;;
+	nostacks-*) echo "memtrace --no-stacks -- CMD" ;;
+	exact-*) echo "memtrace --no-stacks --exact -- CMD" ;;
+	poller-*) echo "VmRSS poller, 100 ms" ;;
+	all-*) echo "memtrace -a" ;;
+	malloc-uprobe-*) echo "bpftrace uprobe on malloc" ;;
 	esac
 }
 
@@ -179,20 +186,33 @@ REFAULT="page faults, re-faulting 64 MiB x 64"
 FORKS="fork + exit loop (2000 x 1 MiB)"
 MALLOC="malloc + free loop (5M, small blocks)"
 BUILD="real build (gcc -O2, src/*.c x 3)"
+HUGE="THP faults, 4 x 512 MiB in 2 MiB pages"
 BUILD_ROUNDS=$(((ROUNDS + 2) / 3))
 for tracer in command nostacks all exact poller; do overhead $tracer fresh "$FRESH" "$ROUNDS"; done
 for tracer in command nostacks exact; do overhead $tracer faults "$REFAULT" "$ROUNDS"; done
+for tracer in command nostacks; do overhead $tracer huge "$HUGE" "$ROUNDS"; done
 for tracer in command nostacks all poller; do overhead $tracer forks "$FORKS" "$ROUNDS"; done
 for tracer in command nostacks malloc-uprobe; do overhead $tracer malloc "$MALLOC" "$ROUNDS"; done
 for tracer in command nostacks all poller; do overhead $tracer build "$BUILD" "$BUILD_ROUNDS"; done
 echo
+echo "What the growth stacks cost on their own: the same workloads under memtrace with stacks"
+echo "(default rate) against memtrace --no-stacks, interleaved:"
+echo
+echo "| workload | traced by | pairs | --no-stacks (median) | stacks (median) | ratio (median of pairs) |"
+echo "|---|---|---|---|---|---|"
+overhead command fresh "$FRESH" "$ROUNDS" nostacks
+overhead command faults "$REFAULT" "$ROUNDS" nostacks
+overhead command huge "$HUGE" "$ROUNDS" nostacks
+overhead command forks "$FORKS" "$ROUNDS" nostacks
+overhead command build "$BUILD" "$BUILD_ROUNDS" nostacks
+echo
 echo "Growth stacks at the default rate (the last memtrace -- run of each workload; memtrace's own"
 echo "CPU and RSS include loading the BPF programs, ~0.1 s):"
 echo
-echo "| workload | samples | samples/s | sampled growth | memtrace CPU (user + sys) | memtrace RSS |"
-echo "|---|---|---|---|---|---|"
-for name in fresh faults forks malloc build; do
-	jq -r --arg name "$name" '"| \($name) | \(.stacks.samples) | \(.stacks.samples / .duration_s | floor) | \(.stacks.sampled_bytes / 1048576 | floor) MiB | \(.memtrace.cpu_user_s + .memtrace.cpu_sys_s | . * 1000 | round / 1000) s | \(.memtrace.max_rss_bytes / 1048576 | floor) MiB |"' \
+echo "| workload | samples | samples/s | sampled of grown | memtrace CPU (user + sys) | CPU per sample | memtrace RSS |"
+echo "|---|---|---|---|---|---|---|"
+for name in fresh faults huge forks malloc build; do
+	jq -r --arg name "$name" '"| \($name) | \(.stacks.samples) | \(.stacks.samples / .duration_s | floor) | \(.stacks.sampled_bytes / 1048576 | floor) of \(.stacks.grown_bytes / 1048576 | floor) MiB | \(.memtrace.cpu_user_s + .memtrace.cpu_sys_s | . * 1000 | round / 1000) s | \(if .stacks.samples > 0 then (.memtrace.cpu_user_s + .memtrace.cpu_sys_s) / .stacks.samples * 1e6 | round | tostring + " us" else "-" end) | \(.memtrace.max_rss_bytes / 1048576 | floor) MiB |"' \
 		"$OUT/$name-command.json"
 done
 echo

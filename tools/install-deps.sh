@@ -7,7 +7,7 @@
 #   (test and bench include build; kernels, the kernel matrix's, too)
 set -eu
 
-build="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libdw-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev pkg-config make gcc"
+build="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libdw-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev libcapstone-dev pkg-config make gcc"
 test="$build libcmocka-dev jq procps util-linux runc busybox-static libclang-rt-14-dev protobuf-compiler python3-protobuf python3-yaml nodejs prometheus chromium curl file systemd"
 bench="$test bpftrace"
 kernels="$build jq cpio busybox-static qemu-system-x86 qemu-system-arm"

@@ -75,8 +75,7 @@ test_missing_feature_named_and_the_rest_runs() {
 	local tp feature
 	for tp in raw_syscalls:sys_exit:"virtual size" oom:mark_victim:"OOM kills" \
 		cgroup:cgroup_mkdir:"naming short-lived cgroups" \
-		cgroup:cgroup_attach_task:"following cgroup moves" \
-		exceptions:page_fault_user:"growth stacks"; do
+		cgroup:cgroup_attach_task:"following cgroup moves"; do
 		feature=${tp##*:}
 		tp=${tp%:*}
 		run_expect 0 "lacks its tracepoint: no $feature (it needs the tracepoint $tp)" \

@@ -75,6 +75,50 @@ test_growth_sites_with_frame_pointers() {
 	check_split_sites sites-fp
 }
 
+# share of `part` in `whole` within `points` percentage points of num/den
+assert_points() {
+	local name=$1 part=$2 whole=$3 num=$4 den=$5 points=$6
+	[ "$whole" -gt 0 ] || fail "$name: nothing sampled"
+	awk -v p="$part" -v w="$whole" -v n="$num" -v d="$den" -v pts="$points" \
+		'BEGIN { x = 100 * p / w - 100 * n / d; if (x < 0) x = -x; exit !(x <= pts) }' ||
+		fail "$name: $(awk -v p="$part" -v w="$whole" 'BEGIN { printf "%.1f%%", 100 * p / w }') is not within $points points of $(awk -v n="$num" -v d="$den" 'BEGIN { printf "%.1f%%", 100 * n / d }')"
+	echo "ok: $name: $(awk -v p="$part" -v w="$whole" 'BEGIN { printf "%.1f%%", 100 * p / w }') of $(awk -v n="$num" -v d="$den" 'BEGIN { printf "%.1f%%", 100 * n / d }') expected"
+}
+
+# Growth by four paths in four functions (no frame pointers): 192 MiB of THP
+# faults (2 MiB each), 64 MiB read() into fresh memory (the kernel faults),
+# 64 MiB MAP_POPULATE (no fault at all), 64 MiB touched page by page. The
+# samples weigh bytes where the counters grow: each function's share is its
+# share of the growth, overall and at the peak, and the samples stand for
+# what the counters saw grow.
+test_growth_paths_weighted_by_bytes() {
+	require_bpf
+	"$MEMTRACE" -q --json r.json -- "$WL/paths" "$TMP/paths.data" > wl.out
+	assert_ge "THP really used" "$(kv anon_huge_bytes wl.out)" $((150 * MIB))
+	assert_within "sampled bytes vs the exact growth" "$(jqf .stacks.sampled_bytes r.json)" \
+		"$(jqf .stacks.grown_bytes r.json)" 10
+	local key total fn want
+	for key in growth_sites peak_sites; do
+		total=$(jqf "[.$key[].bytes] | add" r.json)
+		for fn in grow_huge:192 grow_by_read:64 grow_populated:64 grow_touched:64; do
+			want=${fn#*:}
+			fn=${fn%:*}
+			assert_points "$key: $fn" "$(json_site_bytes "$key" "$fn" r.json)" "$total" "$want" 384 5
+		done
+	done
+	assert_eq "lost events" "$(jqf .lost_events r.json)" 0
+}
+
+# The text report names the code that called malloc, not malloc or memset
+test_sites_name_the_caller() {
+	require_bpf
+	"$MEMTRACE" -i 0 -- "$WL/sites" split > report.txt
+	sed -n '/^top growth sites overall/,/^$/p' report.txt | sed -n '3,4p' | awk '{ print $1 }' > top2.txt
+	grep -qx grow_big_buffer top2.txt || fail "grow_big_buffer is not a top site: $(cat report.txt)"
+	grep -qx new_piece top2.txt || fail "new_piece (grow_small_pieces' inline helper) is not a top site: $(cat report.txt)"
+	! grep -qiE 'malloc|memset' top2.txt || fail "an allocator is named as a site: $(cat top2.txt)"
+}
+
 # the pprof profile holds the same samples as the folded stacks, both sites named
 test_pprof_matches_folded() {
 	require_bpf
@@ -229,9 +273,11 @@ test_lost_samples_counted() {
 	require_bpf
 	"$MEMTRACE" --sample-bytes 16K --ringbuf-size 64K --json r.json -- "$WL/sites" split > out.txt
 	assert_ge "samples lost" "$(jqf .stacks.samples_lost r.json)" 1
-	assert_within "received + lost samples = faulted bytes" \
-		"$(jqf '(.stacks.samples + .stacks.samples_lost) * 16384' r.json)" "$(kv vmhwm_bytes out.txt)" 10
-	assert_eq "lost bytes" "$(jqf '.stacks.sampled_bytes_lost' r.json)" "$(jqf '.stacks.samples_lost * 16384' r.json)"
+	# every sample stands for a multiple of --sample-bytes: what was received and
+	# what was lost add up to the growth
+	assert_within "received + lost sampled bytes = grown bytes" \
+		"$(jqf '.stacks.sampled_bytes + .stacks.sampled_bytes_lost' r.json)" "$(kv vmhwm_bytes out.txt)" 10
+	assert_ge "lost bytes" "$(jqf '.stacks.sampled_bytes_lost' r.json)" "$(jqf '.stacks.samples_lost * 16384' r.json)"
 	assert_ge "lost_events includes them" "$(jqf .lost_events r.json)" "$(jqf .stacks.samples_lost r.json)"
 	grep -q "samples; *[0-9]* lost\|[0-9]* lost (" out.txt || fail "the text report hides lost samples: $(grep stacks out.txt)"
 }

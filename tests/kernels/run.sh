@@ -8,7 +8,8 @@
 # env: ARCH (amd64 or arm64; default the build's), MEMTRACE_OUTPUT (the build
 #   whose memtrace and workloads are tested), KERNEL_TIMEOUT (seconds a guest
 #   may run, default 900), GUEST_CMD (debugging: run this shell command in
-#   each guest instead of the tests).
+#   each guest instead of the tests), KERNEL_APPEND (debugging: more kernel
+#   command line, e.g. loglevel=7).
 #
 # One initramfs per architecture holds busybox, bash, jq, ./memtrace, the
 # workloads and the tests, each binary with the shared libraries it needs;
@@ -161,6 +162,7 @@ arm64)
 	tcg=(-accel tcg,thread=multi -cpu max)
 	;;
 esac
+cmdline="$cmdline ${KERNEL_APPEND:-}"
 command -v "${qemu[0]}" > /dev/null || die "${qemu[0]} is not installed"
 [ -x "$OUT/memtrace" ] || die "no $OUT/memtrace: build it first (make test-kernels does)"
 

@@ -50,12 +50,12 @@ static void sample(struct fixture *f, uint32_t pid, uint32_t loc, uint64_t addr,
 	e.hdr.type = MT_EV_SAMPLE;
 	e.hdr.pid = pid;
 	e.hdr.time_ns = rss; /* any increasing time */
-	e.kind = MT_SAMPLE_FAULT;
+	e.kind = MT_SAMPLE_GROWTH;
 	e.addr = addr;
 	e.bytes = 64 * KIB;
 	e.group_rss = rss;
 	e.group_peak = peak;
-	assert_int_equal(profile_on_sample(&f->p, &e, "app", &loc, 1), 0);
+	assert_int_equal(profile_on_sample(&f->p, &e, e.addr, 0, "app", &loc, 1), 0);
 }
 
 static void unmap(struct fixture *f, uint32_t pid, uint64_t addr, uint64_t len, uint64_t new_addr,
@@ -151,8 +151,8 @@ static void test_folded_writer(void **state)
 	locs[0] = profile_add_location(&f.p, 0, 0x40, lines, 2);
 	locs[1] = f.alpha;
 	struct mt_sample_event e = { .hdr = { .type = MT_EV_SAMPLE, .pid = 1 },
-				     .kind = MT_SAMPLE_FAULT, .bytes = 4096 };
-	assert_int_equal(profile_on_sample(&f.p, &e, "app", locs, 2), 0);
+				     .kind = MT_SAMPLE_GROWTH, .bytes = 4096 };
+	assert_int_equal(profile_on_sample(&f.p, &e, e.addr, 0, "app", locs, 2), 0);
 	r.profile = &f.p;
 	out = open_memstream(&text, &len);
 	assert_int_equal(mt_writer_folded.write(&r, out), 0);

@@ -42,14 +42,16 @@ static inline char *touch_new(size_t bytes)
 	return p;
 }
 
-/* A /proc/self/status field in bytes (its value is in kB). */
-static inline uint64_t status_bytes(const char *key)
+/* A field of a /proc/self file in bytes (its value is in kB). */
+static inline uint64_t proc_self_bytes(const char *file, const char *key)
 {
-	char line[256];
+	char line[256], path[64];
 	size_t len = strlen(key);
 	uint64_t kb = 0;
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f;
 
+	snprintf(path, sizeof(path), "/proc/self/%s", file);
+	f = fopen(path, "r");
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
@@ -60,6 +62,12 @@ static inline uint64_t status_bytes(const char *key)
 	}
 	fclose(f);
 	return kb * 1024;
+}
+
+/* A /proc/self/status field in bytes. */
+static inline uint64_t status_bytes(const char *key)
+{
+	return proc_self_bytes("status", key);
 }
 
 /*
