@@ -5,6 +5,7 @@
 #   make test       build and run the whole test suite (unit + integration)
 #   make test-kernels  the kernel matrix: the guest-side tests on Debian's kernels in qemu
 #                   (KERNELS="bullseye sid" picks some; ARCH=arm64 the arm64 ones)
+#   make ARCH=arm64 cross-build .output-arm64/memtrace and the workloads
 #   make bench      overhead and accuracy benchmark (interleaved runs, medians)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 60)
 #   make soak       memtrace -a under churn for SOAK_SECONDS (default 600)
@@ -12,17 +13,29 @@
 #   make clean
 #   V=1 shows the full commands; SANITIZE=1 builds userspace with ASan+UBSan.
 
-# a sanitized build keeps its objects apart, so switching never mixes the two
-OUTPUT ?= .output$(if $(filter 1,$(SANITIZE)),-sanitize)
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+# ARCH=arm64 on an x86 machine: a cross build, with Debian's aarch64
+# toolchain and the arm64 libraries installed beside the native ones
+# (multiarch), and the vmlinux.h of a Debian arm64 kernel's BTF
+CROSS := $(if $(filter-out $(HOST_ARCH),$(ARCH)),1)
+DEB_ARCH := $(if $(filter arm64,$(ARCH)),arm64,amd64)
+# a sanitized or a cross build keeps its objects apart, so switching never mixes them
+OUTPUT ?= .output$(if $(CROSS),-$(ARCH))$(if $(filter 1,$(SANITIZE)),-sanitize)
 PREFIX ?= /usr/local
 DESTDIR ?=
 CLANG ?= clang
 BPFTOOL ?= bpftool
-CC ?= gcc
 PKG_CONFIG ?= pkg-config
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 VMLINUX_H ?= $(OUTPUT)/vmlinux.h
-ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ifeq ($(CROSS),1)
+MULTIARCH := $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu,x86_64-linux-gnu)
+CC := $(MULTIARCH)-gcc
+PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(MULTIARCH)/pkgconfig:/usr/share/pkgconfig pkg-config
+# the BTF of Debian 13's kernel for that architecture (tools/fetch-kernel.sh)
+VMLINUX_BTF := $(OUTPUT)/vmlinux.btf
+endif
 
 ifeq ($(V),1)
 Q =
@@ -74,10 +87,10 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 .SECONDARY:
 
 all: deps
-	$(Q)$(MAKE) --no-print-directory memtrace
+	$(Q)$(MAKE) --no-print-directory $(if $(CROSS),$(OUTPUT)/memtrace workloads,memtrace)
 
 deps:
-	$(Q)tools/install-deps.sh build
+	$(Q)tools/install-deps.sh $(if $(CROSS),build-$(DEB_ARCH),build)
 
 # ./memtrace points at the build last made (plain or SANITIZE=1)
 memtrace: $(OUTPUT)/memtrace
@@ -90,7 +103,11 @@ $(OUTPUT)/memtrace: $(OBJS)
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/workloads $(OUTPUT)/unit $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
-$(VMLINUX_H): | $(OUTPUT)
+$(OUTPUT)/vmlinux.btf: | $(OUTPUT)
+	$(call msg,BTF,$@)
+	$(Q)tools/kernel-btf.sh "$$(tools/fetch-kernel.sh trixie $(DEB_ARCH))" > $@
+
+$(VMLINUX_H): $(if $(CROSS),$(OUTPUT)/vmlinux.btf) | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)test -r $(VMLINUX_BTF) || { echo "make: $(VMLINUX_BTF) missing: memtrace needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF)" >&2; exit 1; }
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
@@ -177,10 +194,9 @@ test:
 # tests run in each (tests/kernels/run.sh); kernels cached under ~/.cache/memtrace
 KERNELS ?=
 test-kernels:
-	$(Q)tools/install-deps.sh kernels
-	$(Q)$(MAKE) --no-print-directory memtrace workloads
-	$(Q)MEMTRACE_OUTPUT=$(OUTPUT) ARCH=$(if $(filter arm64,$(ARCH)),arm64,amd64) \
-		tests/kernels/run.sh $(KERNELS)
+	$(Q)tools/install-deps.sh $(if $(CROSS),kernels-$(DEB_ARCH),kernels)
+	$(Q)$(MAKE) --no-print-directory $(if $(CROSS),$(OUTPUT)/memtrace,memtrace) workloads
+	$(Q)MEMTRACE_OUTPUT=$(OUTPUT) ARCH=$(DEB_ARCH) tests/kernels/run.sh $(KERNELS)
 
 # memtrace -a for SOAK_SECONDS under process churn: its RSS flat, its map back to baseline
 SOAK_SECONDS ?= 600
@@ -203,9 +219,9 @@ uninstall:
 
 clean:
 	$(call msg,CLEAN,)
-	$(Q)rm -rf .output .output-sanitize memtrace
+	$(Q)rm -rf .output .output-sanitize .output-arm64 memtrace
 
 help:
-	@sed -n '1,14p' Makefile
+	@sed -n '1,15p' Makefile
 
 -include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/src/*.d $(OUTPUT)/unit/*.d)

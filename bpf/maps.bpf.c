@@ -32,6 +32,8 @@ const volatile __u32 cfg_stacks = 0;
 const volatile __u64 cfg_sample_bytes = 1;
 /* bpf_task_pt_regs() exists (5.15+): the user registers without guessing the stack's size */
 const volatile __u32 cfg_has_task_pt_regs = 0;
+/* sizeof(struct pt_regs) in the running kernel (its BTF) */
+const volatile __u32 cfg_pt_regs_size = 0;
 const volatile __u64 cfg_big_bytes = 0;	    /* mappings this big are recorded unsampled */
 /* tracing programs may not take bpf_spin_lock on this kernel: emulate it (lock.bpf.h) */
 const volatile __u32 cfg_emulated_locks = 0;

@@ -80,13 +80,16 @@
 		__type(key, struct mt_lock_key);                                                   \
 		__type(value, __u8);                                                               \
 	}
-/* The user registers of a sample, per CPU (too big for the BPF stack). */
+/* The user registers of a sample (the running kernel's struct pt_regs), per CPU. */
+struct mt_regs_copy {
+	__u8 bytes[512];
+};
 #define MT_REGS_SCRATCH_MAP                                                                        \
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);                                           \
 		__uint(max_entries, 1);                                                            \
 		__type(key, __u32);                                                                \
-		__type(value, struct pt_regs);                                                     \
+		__type(value, struct mt_regs_copy);                                                \
 	}
 #define MT_EVENTS_MAP                                                                              \
 	struct {                                                                                   \
@@ -116,6 +119,7 @@ extern const volatile __u32 cfg_self_tgid;
 extern const volatile __u32 cfg_stacks;
 extern const volatile __u64 cfg_sample_bytes;
 extern const volatile __u32 cfg_has_task_pt_regs;
+extern const volatile __u32 cfg_pt_regs_size;
 extern const volatile __u64 cfg_big_bytes;
 extern const volatile __u32 cfg_emulated_locks;
 extern const volatile __u32 cfg_rss_split;

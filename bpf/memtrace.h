@@ -129,6 +129,7 @@ struct mt_stats {
 	__u64 samples_lost;    /* growth samples among ringbuf_drops */
 	__u64 sampled_bytes_lost; /* the growth they stood for */
 	__u64 lock_timeouts;   /* emulated locks (older kernels): an update made without its lock */
+	__u64 regs_unreadable; /* a stack sample not taken: the task's user registers could not be read */
 };
 
 /* Key of lock_owners, the emulated locks of kernels whose tracing programs lack bpf_spin_lock. */
@@ -236,11 +237,18 @@ enum mt_sample_kind {
 	MT_SAMPLE_MREMAP = 4, /* an mremap growth of at least --big-bytes */
 };
 
-/* x86_64 user registers in DWARF numbering (rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip). */
+#if defined(__TARGET_ARCH_arm64) || defined(__aarch64__)
+/* arm64 user registers in DWARF numbering (x0-x30, sp), then pc */
+#define MT_NR_REGS 33
+#define MT_REG_SP 31
+#define MT_REG_IP 32
+#else
+/* x86_64 user registers in DWARF numbering (rax rdx rcx rbx rsi rdi rbp rsp r8-r15 rip) */
 #define MT_NR_REGS 17
 #define MT_REG_SP 7
 #define MT_REG_IP 16
-#define MT_INSN_BYTES 16 /* the longest x86 instruction is 15 bytes */
+#endif
+#define MT_INSN_BYTES 16 /* the longest x86 instruction is 15 bytes; arm64's are 4 */
 #define MT_MAX_FRAMES 127     /* frame-pointer stack depth (the kernel's default limit) */
 #define MT_STACK_BYTES 8192   /* user stack copied for DWARF unwinding */
 #define MT_STACK_SLACK 4096   /* room for the page-by-page copy's last page (verifier bound) */

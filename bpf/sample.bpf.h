@@ -6,6 +6,7 @@
 #ifndef MEMTRACE_SAMPLE_BPF_H
 #define MEMTRACE_SAMPLE_BPF_H
 
+#include "arch.bpf.h"
 #include "common.bpf.h"
 
 #define MT_USER_PAGE 4096ull
@@ -73,24 +74,29 @@ static __always_inline void count_lost_sample(__u32 kind, __u64 bytes)
  * The current task's user registers, copied into a per-CPU slot: with
  * bpf_task_pt_regs() (5.15+; the loader says), else from the top of the
  * task's kernel stack, where the entry code saved them (task_pt_regs()).
+ * The copy is the running kernel's struct pt_regs, cfg_pt_regs_size bytes
+ * (the loader reads it from BTF): it sits at the very top of the stack, so
+ * reading the build machine's size could run past the stack's end (7.2's
+ * arm64 pt_regs is smaller than 6.12's). Fields are read at the running
+ * kernel's offsets (CO-RE).
  */
 static __always_inline struct pt_regs *current_user_regs(void)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
-	struct pt_regs *copy;
-	__u32 zero = 0;
+	struct mt_regs_copy *copy;
+	__u32 zero = 0, size = cfg_pt_regs_size;
 	void *regs;
 
 	copy = bpf_map_lookup_elem(&regs_scratch, &zero);
-	if (!copy)
+	if (!copy || !size || size > sizeof(copy->bytes))
 		return NULL;
 	if (cfg_has_task_pt_regs)
 		regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	else
-		regs = BPF_CORE_READ(task, stack) + MT_THREAD_SIZE - sizeof(struct pt_regs);
-	if (bpf_probe_read_kernel(copy, sizeof(*copy), regs))
+		regs = BPF_CORE_READ(task, stack) + MT_THREAD_SIZE - size;
+	if (bpf_probe_read_kernel(copy->bytes, size, regs))
 		return NULL;
-	return copy;
+	return (struct pt_regs *)copy->bytes;
 }
 
 /*
@@ -107,8 +113,10 @@ static __always_inline void emit_sample(void *ctx, struct mt_proc_entry *e, __u3
 	struct mt_sample_event *rec;
 	long n;
 
-	if (!regs)
+	if (!regs) {
+		__sync_fetch_and_add(&stats.regs_unreadable, 1);
 		return;
+	}
 	rec = bpf_ringbuf_reserve(&events, sizeof(*rec), 0);
 	if (!rec) {
 		count_lost_sample(kind, bytes);
@@ -125,10 +133,10 @@ static __always_inline void emit_sample(void *ctx, struct mt_proc_entry *e, __u3
 	rec->flags = 0;
 	rec->nr_ips = 0;
 	rec->stack_len = 0;
-	/* orig_ax is the syscall number inside one, -1 after a fault in user code */
-	rec->syscall = regs->orig_ax;
-	rec->insn_len = bpf_probe_read_user(rec->insn, sizeof(rec->insn), (void *)regs->ip) ?
-				0 : sizeof(rec->insn);
+	copy_user_regs(rec->regs, regs);
+	rec->syscall = MT_SYSCALL_NR(regs); /* -1 after a fault in user code */
+	rec->insn_len = bpf_probe_read_user(rec->insn, sizeof(rec->insn),
+					    (void *)rec->regs[MT_REG_IP]) ? 0 : sizeof(rec->insn);
 	if (cfg_stacks & MT_SAMPLE_HAS_FP) {
 		n = bpf_get_stack(ctx, rec->ips, sizeof(rec->ips), BPF_F_USER_STACK);
 		if (n > 0) {
@@ -136,26 +144,8 @@ static __always_inline void emit_sample(void *ctx, struct mt_proc_entry *e, __u3
 			rec->flags |= MT_SAMPLE_HAS_FP;
 		}
 	}
-	/* the registers always: they locate the instruction's operand */
-	rec->regs[0] = regs->ax;
-	rec->regs[1] = regs->dx;
-	rec->regs[2] = regs->cx;
-	rec->regs[3] = regs->bx;
-	rec->regs[4] = regs->si;
-	rec->regs[5] = regs->di;
-	rec->regs[6] = regs->bp;
-	rec->regs[7] = regs->sp;
-	rec->regs[8] = regs->r8;
-	rec->regs[9] = regs->r9;
-	rec->regs[10] = regs->r10;
-	rec->regs[11] = regs->r11;
-	rec->regs[12] = regs->r12;
-	rec->regs[13] = regs->r13;
-	rec->regs[14] = regs->r14;
-	rec->regs[15] = regs->r15;
-	rec->regs[16] = regs->ip;
 	if (cfg_stacks & MT_SAMPLE_HAS_COPY) {
-		rec->stack_len = copy_user_stack(rec, regs->sp);
+		rec->stack_len = copy_user_stack(rec, rec->regs[MT_REG_SP]);
 		rec->flags |= MT_SAMPLE_HAS_COPY;
 	}
 	if (kind == MT_SAMPLE_GROWTH && !(e->proc.flags & MT_PROC_SAMPLED))

@@ -13,13 +13,6 @@
  */
 #include "sample.bpf.h"
 
-/* x86_64 syscall numbers (arch/x86/entry/syscalls/syscall_64.tbl). */
-#define MT_NR_MMAP 9
-#define MT_NR_MUNMAP 11
-#define MT_NR_BRK 12
-#define MT_NR_MREMAP 25
-#define MT_NR_MADVISE 28
-
 /* madvise advice that drops pages (include/uapi/asm-generic/mman-common.h) */
 #define MT_MADV_DONTNEED 4
 #define MT_MADV_FREE 8
@@ -39,7 +32,7 @@ static __always_inline int drops_pages(long advice)
 /*
  * With stacks, the pages that left a process that has samples, so that "in
  * use at the peak" forgets them. The arguments are still in the saved user
- * registers at exit (only ax holds the result).
+ * registers at exit (arch.bpf.h says where: the result replaced one).
  */
 static __always_inline void send_unmaps(struct mt_proc_entry *e, struct pt_regs *regs, long nr,
 					long ret, __s64 change)
@@ -50,18 +43,19 @@ static __always_inline void send_unmaps(struct mt_proc_entry *e, struct pt_regs 
 		return;
 	switch (nr) {
 	case MT_NR_MUNMAP:
-		emit_unmap(tgid, regs->di, regs->si, 0, 0);
+		emit_unmap(tgid, MT_SYSCALL_ARG0(regs), MT_SYSCALL_ARG1(regs), 0, 0);
 		break;
 	case MT_NR_MADVISE:
-		if (drops_pages(regs->dx))
-			emit_unmap(tgid, regs->di, regs->si, 0, 0);
+		if (drops_pages(MT_SYSCALL_ARG2(regs)))
+			emit_unmap(tgid, MT_SYSCALL_ARG0(regs), MT_SYSCALL_ARG1(regs), 0, 0);
 		break;
 	case MT_NR_BRK: /* ret is the new break: a shrink freed what lies above it */
 		if (change < 0)
 			emit_unmap(tgid, (ret + MT_USER_PAGE - 1) & ~(MT_USER_PAGE - 1), -change, 0, 0);
 		break;
 	case MT_NR_MREMAP:
-		emit_unmap(tgid, regs->di, regs->si, ret, regs->dx);
+		emit_unmap(tgid, MT_SYSCALL_ARG0(regs), MT_SYSCALL_ARG1(regs), ret,
+			   MT_SYSCALL_ARG2(regs));
 		break;
 	}
 }
@@ -85,7 +79,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
 	/* the current task is untyped before 5.11 (no bpf_get_current_task_btf): read it */
 	struct task_struct *task = (void *)bpf_get_current_task();
-	long nr = regs->orig_ax;
+	long nr = MT_SYSCALL_NR(regs);
 	struct mt_proc_entry *e;
 	struct mm_struct *mm;
 	__u64 before;

@@ -17,13 +17,76 @@
  * before 6.2 a thread's cached counts are folded into the mm where it
  * unmaps (zap's add_mm_rss_vec()), so growth is seen inside munmap, madvise,
  * brk and mremap too, about the range they free (its unmap record drops
- * it). x86_64 numbers, and the argument (as a DWARF register) that holds
- * the address.
+ * it). The syscall's number, and the argument (as a DWARF register) that
+ * holds the address.
  */
-static const struct {
+struct syscall_buffer {
 	long nr;
 	int reg;
-} syscall_buffers[] = {
+};
+
+#if defined(__aarch64__)
+
+/* include/uapi/asm-generic/unistd.h; arguments in x0, x1... */
+static const struct syscall_buffer syscall_buffers[] = {
+	{ 63, 1 },  /* read(fd, buf, ...) */
+	{ 67, 1 },  /* pread64 */
+	{ 207, 1 }, /* recvfrom */
+	{ 215, 0 }, /* munmap(addr, ...) */
+	{ 214, 0 }, /* brk(addr): the new break (a shrink frees what lies above) */
+	{ 216, 0 }, /* mremap(old, ...) */
+	{ 233, 0 }, /* madvise(addr, ...) */
+};
+
+#define MT_CS_ARCH CS_ARCH_ARM64
+#define MT_CS_MODE CS_MODE_ARM
+
+/* A capstone register's value from the sample (x0-x30, sp); false if not one of those. */
+static bool reg_value(const struct mt_sample_event *e, unsigned int reg, uint64_t *v)
+{
+	if (reg >= ARM64_REG_X0 && reg <= ARM64_REG_X28)
+		*v = e->regs[reg - ARM64_REG_X0];
+	else if (reg >= ARM64_REG_W0 && reg <= ARM64_REG_W30)
+		*v = (uint32_t)e->regs[reg - ARM64_REG_W0];
+	else if (reg == ARM64_REG_X29 || reg == ARM64_REG_X30)
+		*v = e->regs[reg == ARM64_REG_X29 ? 29 : 30];
+	else if (reg == ARM64_REG_SP || reg == ARM64_REG_WSP)
+		*v = e->regs[MT_REG_SP];
+	else
+		return false;
+	return true;
+}
+
+/* The memory operand's address, the written one first; 0 if none or unknown. */
+static uint64_t operand_address(const struct mt_sample_event *e, const cs_insn *insn)
+{
+	const cs_arm64 *arm64 = &insn->detail->arm64;
+	const cs_arm64_op *op = NULL;
+	uint64_t base = 0, index = 0;
+
+	for (int i = 0; i < arm64->op_count; i++) {
+		if (arm64->operands[i].type != ARM64_OP_MEM)
+			continue;
+		if (!op || (arm64->operands[i].access & CS_AC_WRITE))
+			op = &arm64->operands[i];
+	}
+	if (!op)
+		return 0;
+	if (op->mem.base != ARM64_REG_INVALID && !reg_value(e, op->mem.base, &base))
+		return 0;
+	if (op->mem.index != ARM64_REG_INVALID) {
+		if (!reg_value(e, op->mem.index, &index))
+			return 0;
+		if (op->shift.type == ARM64_SFT_LSL)
+			index <<= op->shift.value;
+	}
+	/* a post-indexed access ([x0], #16) touches the base; its displacement is 0 */
+	return base + index + op->mem.disp;
+}
+
+#else /* x86_64 */
+
+static const struct syscall_buffer syscall_buffers[] = {
 	{ 0, 4 },  /* read(fd, buf, ...): rsi */
 	{ 17, 4 }, /* pread64: rsi */
 	{ 45, 4 }, /* recvfrom: rsi */
@@ -33,32 +96,8 @@ static const struct {
 	{ 28, 5 }, /* madvise(addr, ...): rdi */
 };
 
-struct mt_insn_decoder {
-	csh handle;
-};
-
-struct mt_insn_decoder *insn_decoder_new(void)
-{
-	struct mt_insn_decoder *d = calloc(1, sizeof(*d));
-
-	if (!d)
-		return NULL;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &d->handle) != CS_ERR_OK ||
-	    cs_option(d->handle, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
-		insn_decoder_free(d);
-		return NULL;
-	}
-	return d;
-}
-
-void insn_decoder_free(struct mt_insn_decoder *d)
-{
-	if (!d)
-		return;
-	if (d->handle)
-		cs_close(&d->handle);
-	free(d);
-}
+#define MT_CS_ARCH CS_ARCH_X86
+#define MT_CS_MODE CS_MODE_64
 
 /* A capstone register's value from the sample (DWARF order); false if not a GPR. */
 static bool reg_value(const struct mt_sample_event *e, unsigned int reg, uint64_t *v)
@@ -124,6 +163,35 @@ static uint64_t operand_address(const struct mt_sample_event *e, const cs_insn *
 	if (op->mem.index != X86_REG_INVALID && !reg_value(e, op->mem.index, &index))
 		return 0;
 	return base + index * op->mem.scale + op->mem.disp;
+}
+
+#endif
+
+struct mt_insn_decoder {
+	csh handle;
+};
+
+struct mt_insn_decoder *insn_decoder_new(void)
+{
+	struct mt_insn_decoder *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	if (cs_open(MT_CS_ARCH, MT_CS_MODE, &d->handle) != CS_ERR_OK ||
+	    cs_option(d->handle, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
+		insn_decoder_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void insn_decoder_free(struct mt_insn_decoder *d)
+{
+	if (!d)
+		return;
+	if (d->handle)
+		cs_close(&d->handle);
+	free(d);
 }
 
 uint64_t insn_address(struct mt_insn_decoder *d, const struct mt_sample_event *e, bool *exact)

@@ -126,6 +126,15 @@ static int tracepoint_args(const struct btf *vmlinux, const char *btf_name)
 	return t && btf_is_func_proto(t) ? (int)btf_vlen(t) - 1 : -1;
 }
 
+/* sizeof(struct name) in the running kernel; 0 if its BTF has no such struct. */
+static __u32 struct_size(const struct btf *vmlinux, const char *name)
+{
+	int id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_STRUCT);
+	__s64 size = id > 0 ? btf__resolve_size(vmlinux, id) : 0;
+
+	return size > 0 ? size : 0;
+}
+
 /* Does this kernel have the BPF helper (a value of its enum bpf_func_id)? */
 static bool has_helper(const struct btf *vmlinux, const char *name)
 {
@@ -313,6 +322,7 @@ static void configure_sampling(struct memtrace_bpf__rodata *rodata,
 	rodata->cfg_sample_bytes = cfg->sample_bytes;
 	rodata->cfg_big_bytes = cfg->big_bytes;
 	rodata->cfg_has_task_pt_regs = has_helper(vmlinux, "BPF_FUNC_task_pt_regs");
+	rodata->cfg_pt_regs_size = struct_size(vmlinux, "pt_regs");
 }
 
 static int on_ringbuf_record(void *ctx, void *data, size_t size)
@@ -609,6 +619,9 @@ void mt_tracer__read_stats(struct mt_tracer *t, struct mt_stats *s)
 	s->samples_lost = __atomic_load_n(&t->skel->bss->stats.samples_lost, __ATOMIC_RELAXED);
 	s->sampled_bytes_lost =
 		__atomic_load_n(&t->skel->bss->stats.sampled_bytes_lost, __ATOMIC_RELAXED);
+	s->lock_timeouts = __atomic_load_n(&t->skel->bss->stats.lock_timeouts, __ATOMIC_RELAXED);
+	s->regs_unreadable =
+		__atomic_load_n(&t->skel->bss->stats.regs_unreadable, __ATOMIC_RELAXED);
 }
 
 #define BATCH 512

@@ -271,6 +271,10 @@ json_object *output_json_report(const struct mt_report *r)
 	add(drops, "ringbuf_full", u64(r->stats.ringbuf_drops));
 	add(drops, "untracked_processes", u64(report_untracked(r)));
 	add(drops, "untracked_cgroups", u64(r->stats.cgroups_full));
+	/* growth samples not taken: the task's user registers could not be read */
+	add(drops, "samples_unreadable", u64(r->stats.regs_unreadable));
+	/* older kernels' emulated locks (docs/kernels.md): updates made without their lock */
+	add(drops, "lock_timeouts", u64(r->stats.lock_timeouts));
 	/* every record the kernel side sent is here or in drops.ringbuf_full */
 	add(drops, "records_delivered", u64(r->records));
 	/* entries of the kernel's process map still in use at the end: the live processes */

@@ -168,7 +168,9 @@ static void print_sites(const struct mt_report *r, FILE *f, enum mt_stack_value 
 	nr = profile_sites(p, which, &sites);
 	if (nr < 0)
 		return;
-	if (which == MT_VALUE_AT_PEAK)
+	if (which == MT_VALUE_AT_PEAK && !p->peak_ns) /* no sample came: no moment to name */
+		fprintf(f, "\ntop growth sites at peak (%% of the peak RSS)\n");
+	else if (which == MT_VALUE_AT_PEAK)
 		fprintf(f, "\ntop growth sites at peak (in use at %.3f s; %% of the peak RSS)\n",
 			report_seconds(r, p->peak_ns));
 	else

@@ -451,7 +451,7 @@ uint64_t report_untracked(const struct mt_report *r)
 
 uint64_t report_lost_events(const struct mt_report *r)
 {
-	return r->stats.ringbuf_drops + report_untracked(r);
+	return r->stats.ringbuf_drops + report_untracked(r) + r->stats.regs_unreadable;
 }
 
 void report_mark_gone(struct mt_report *r, struct mt_process *p, uint64_t time_ns)

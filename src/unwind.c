@@ -161,7 +161,15 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *thread_arg)
 {
 	const struct mt_sample_event *e = ((struct unwind_image *)thread_arg)->sample;
 
+#if defined(__aarch64__)
+	/* x0-x30 and sp are DWARF 0-31; pc has no DWARF number of its own */
+	if (!dwfl_thread_state_registers(thread, 0, MT_REG_SP + 1, (const Dwarf_Word *)e->regs))
+		return false;
+	dwfl_thread_state_register_pc(thread, e->regs[MT_REG_IP]);
+	return true;
+#else
 	return dwfl_thread_state_registers(thread, 0, MT_NR_REGS, (const Dwarf_Word *)e->regs);
+#endif
 }
 
 static const Dwfl_Thread_Callbacks thread_callbacks = {

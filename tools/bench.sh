@@ -40,7 +40,7 @@ elapsed_of() { sed -n 's/^elapsed_ns=//p' | tail -n 1; }
 # the traced command.
 SNAPSHOT=$OUT/build-src
 rm -rf "$SNAPSHOT" && mkdir -p "$SNAPSHOT"
-cp -r "$ROOT/src" "$ROOT/bpf" "$ROOT/.output/memtrace.skel.h" "$ROOT/.output/src/profile.pb-c.h" "$SNAPSHOT/"
+cp -r "$ROOT/src" "$ROOT/bpf" "$ROOT"/.output/*.skel.h "$ROOT/.output/src/profile.pb-c.h" "$SNAPSHOT/"
 BUILD_CMD="cd $SNAPSHOT && s=\$(date +%s%N) && for i in 1 2 3; do for f in src/*.c; do gcc -O2 -std=gnu11 -D_GNU_SOURCE -I. -Ibpf -Isrc -c \$f -o /dev/null || exit 1; done; done && echo elapsed_ns=\$((\$(date +%s%N) - s))"
 
 # the workloads, by name

@@ -4,7 +4,7 @@
 #
 # usage: tests/kernels/run.sh [SUITE...]
 #   SUITE: bullseye (5.10), bookworm (6.1), trixie (6.12), sid (the newest);
-#   all of them by default (arm64: bookworm, trixie and sid).
+#   all of them by default, on either architecture.
 # env: ARCH (amd64 or arm64; default the build's), MEMTRACE_OUTPUT (the build
 #   whose memtrace and workloads are tested), KERNEL_TIMEOUT (seconds a guest
 #   may run, default 900), GUEST_CMD (debugging: run this shell command in
@@ -27,18 +27,12 @@ LOGS=$OUT/kernels
 mkdir -p "$LOGS"
 
 case $ARCH in
-amd64)
-	libdirs=(/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu)
-	default_suites=(bullseye bookworm trixie sid)
-	;;
-arm64)
-	libdirs=(/lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu)
-	default_suites=(bookworm trixie sid)
-	;;
+amd64) libdirs=(/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu) ;;
+arm64) libdirs=(/lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu) ;;
 *) echo "run.sh: unknown ARCH '$ARCH' (amd64 or arm64)" >&2; exit 2 ;;
 esac
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=("${default_suites[@]}")
+[ ${#suites[@]} -gt 0 ] || suites=(bullseye bookworm trixie sid)
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 
@@ -172,7 +166,7 @@ build_initramfs "$INITRD" || die "cannot build the initramfs"
 passed=0 failed=0 skipped=0
 summary=() rows=()
 for suite in "${suites[@]}"; do
-	image=$("$HERE/fetch.sh" "$suite" "$ARCH") || { failed=$((failed + 1)); summary+=("$suite: cannot fetch its kernel"); continue; }
+	image=$("$ROOT/tools/fetch-kernel.sh" "$suite" "$ARCH") || { failed=$((failed + 1)); summary+=("$suite: cannot fetch its kernel"); continue; }
 	release=$(basename "$image" | sed 's/^vmlinuz-//')
 	log=$LOGS/$release.log
 	accel=("${tcg[@]}")

@@ -1,7 +1,8 @@
 #!/bin/bash
-# fetch.sh - Debian's newest cloud kernel of a suite, for the kernel matrix.
+# fetch-kernel.sh - Debian's newest cloud kernel of a suite: for the kernel matrix,
+# and for the BTF a cross build's vmlinux.h comes from.
 #
-# usage: tests/kernels/fetch.sh SUITE ARCH     (ARCH: amd64 or arm64)
+# usage: tools/fetch-kernel.sh SUITE ARCH     (ARCH: amd64 or arm64)
 # Prints the path of the kernel image (vmlinuz; arm64: the uncompressed Image).
 #
 # Through a private apt configuration under the cache directory (its own
@@ -25,7 +26,7 @@ apt_opts=(-q -o "Dir::Etc::SourceList=$root/sources.list" -o Dir::Etc::SourcePar
 	-o "APT::Architecture=$arch" -o "APT::Architectures::=$arch")
 
 if [ -z "$(find "$root/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null | head -n 1)" ]; then
-	apt-get "${apt_opts[@]}" update 2>&1 | { grep -v unsandboxed || true; } >&2 || { echo "fetch.sh: cannot update the $suite package lists" >&2; exit 1; }
+	apt-get "${apt_opts[@]}" update 2>&1 | { grep -v unsandboxed || true; } >&2 || { echo "fetch-kernel.sh: cannot update the $suite package lists" >&2; exit 1; }
 fi
 
 # The unsigned image (the signed one of sid only depends on linux-binary-*):
@@ -33,7 +34,7 @@ fi
 pkg=$(apt-cache "${apt_opts[@]}" pkgnames linux- |
 	grep -E "^linux-(image-[0-9][^ ]*-cloud-$arch-unsigned|binary-unsigned-[0-9][^ ]*-cloud-$arch)\$" |
 	sed -E 's/^linux-(image|binary-unsigned)-//; s/-unsigned$//' | sort -V | tail -n 1)
-[ -n "$pkg" ] || { echo "fetch.sh: no cloud kernel for $arch in $suite" >&2; exit 1; }
+[ -n "$pkg" ] || { echo "fetch-kernel.sh: no cloud kernel for $arch in $suite" >&2; exit 1; }
 release=${pkg} # e.g. 6.1.0-50-cloud-amd64
 image=$cache/kernels/vmlinuz-$release
 if [ ! -s "$image" ]; then
@@ -42,11 +43,11 @@ if [ ! -s "$image" ]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	(cd "$tmp" && apt-get "${apt_opts[@]}" download "$name" 2>&1 | { grep -v unsandboxed || true; } >&2) ||
-		{ echo "fetch.sh: cannot download $name" >&2; exit 1; }
+		{ echo "fetch-kernel.sh: cannot download $name" >&2; exit 1; }
 	dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -xf - -C "$tmp" --wildcards '*vmlinuz*' './boot/config-*' 2>/dev/null ||
 		dpkg-deb --fsys-tarfile "$tmp"/*.deb | tar -xf - -C "$tmp" --wildcards '*vmlinuz*'
 	found=$(find "$tmp" -name 'vmlinuz*' -type f | head -n 1)
-	[ -n "$found" ] || { echo "fetch.sh: $name holds no vmlinuz" >&2; exit 1; }
+	[ -n "$found" ] || { echo "fetch-kernel.sh: $name holds no vmlinuz" >&2; exit 1; }
 	mv "$found" "$image.part" && mv "$image.part" "$image"
 fi
 echo "$image"
