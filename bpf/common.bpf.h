@@ -108,6 +108,7 @@ struct row_values {
 	__u64 peak;
 	__u64 peak_ns;
 	__u64 vm;
+	__u64 vm_at_peak;
 };
 
 /* The rows due for a series: a process (pid), a cgroup (cgroup_id) or the total (both 0). */
@@ -115,7 +116,7 @@ static __always_inline void emit_rows(__u32 pid, __u64 cgroup_id, const struct r
 				      __u64 now)
 {
 	if (v->rows & MT_ROW_PEAK)
-		emit_row(pid, cgroup_id, v->peak_ns, v->peak, v->vm);
+		emit_row(pid, cgroup_id, v->peak_ns, v->peak, v->vm_at_peak);
 	if (v->rows & MT_ROW_NOW)
 		emit_row(pid, cgroup_id, now, v->rss, v->vm);
 }
@@ -150,11 +151,13 @@ static __always_inline void group_entry_add(struct mt_group_entry *e,
 	if (new_peak) {
 		for (i = 0; i < MT_NR_COUNTERS; i++)
 			e->group.peak_counters[i] = e->group.counters[i];
+		e->group.vm_at_peak = e->group.vm;
 	}
 	v.rss = e->group.rss.rss;
 	v.peak = e->group.rss.peak;
 	v.peak_ns = e->group.rss.peak_ns;
 	v.vm = e->group.vm;
+	v.vm_at_peak = e->group.vm_at_peak;
 	unlock_group(e, cgroup_id, locked);
 	emit_rows(0, cgroup_id, &v, now);
 }
@@ -261,11 +264,13 @@ static __always_inline __u64 proc_update(struct mt_proc_entry *e, const __u64 c[
 	if (new_peak) {
 		for (i = 0; i < MT_NR_COUNTERS; i++)
 			p->peak_counters[i] = p->counters[i];
+		p->vm_at_peak = vm;
 	}
 	v.rss = p->rss.rss;
 	v.peak = p->rss.peak;
 	v.peak_ns = p->rss.peak_ns;
 	v.vm = vm;
+	v.vm_at_peak = p->vm_at_peak;
 	/* read with the counters: cgroup_attach_task moves both under this lock */
 	cgroup_id = p->cgroup_id;
 	grown = v.rss > before ? v.rss - before : 0;
@@ -461,7 +466,7 @@ static __always_inline struct mt_proc_entry *track_new_process(struct task_struc
 		p->mm = (__u64)mm;
 		read_counters(mm, p->counters);
 		p->vm = pages_to_bytes(mm->total_vm);
-		p->peak_vm = p->vm;
+		p->peak_vm = p->vm_at_peak = p->vm;
 		for (i = 0; i < MT_NR_COUNTERS; i++)
 			p->peak_counters[i] = p->counters[i];
 		mt_track_init(&p->rss, resident(p->counters), now);

@@ -121,6 +121,9 @@ static __always_inline void process_exited(struct task_struct *task, struct mm_s
 		return;
 
 	e->proc.faults = task_faults(task) - e->proc.faults_base;
+	/* a -p process exiting before its first event of its own: the mm it exits from is its own */
+	if ((flags & MT_PROC_ADOPT_MM) && hiwater_mm && (!mm || mm == hiwater_mm))
+		e->proc.mm = (__u64)hiwater_mm;
 	if (mm && e->proc.mm == (__u64)mm)
 		proc_update_from_mm(e, mm);
 	if (hiwater_mm && e->proc.mm == (__u64)hiwater_mm) {

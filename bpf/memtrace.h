@@ -78,6 +78,7 @@ struct mt_proc {
 	__u64 peak_counters[MT_NR_COUNTERS]; /* the same at the peak */
 	struct mt_rss_track rss;
 	__u64 vm;	     /* current virtual size (total_vm) */
+	__u64 vm_at_peak;    /* the virtual size when rss.peak was reached */
 	__u64 peak_vm;
 	__u64 mapped_bytes;   /* grown by mmap/mremap/brk */
 	__u64 unmapped_bytes; /* shrunk by munmap/mremap/brk */
@@ -104,6 +105,7 @@ struct mt_proc_entry {
 struct mt_group {
 	__s64 counters[MT_NR_COUNTERS];
 	__s64 vm; /* summed virtual size */
+	__s64 vm_at_peak;
 	__u64 peak_counters[MT_NR_COUNTERS];
 	struct mt_rss_track rss;
 	/*
@@ -297,9 +299,9 @@ struct mt_unmap_event {
 };
 
 _Static_assert(sizeof(struct mt_rss_track) == 48, "mt_rss_track layout");
-_Static_assert(sizeof(struct mt_proc) == 232, "mt_proc layout");
-_Static_assert(sizeof(struct mt_proc_entry) == 240, "mt_proc_entry layout");
-_Static_assert(sizeof(struct mt_group_entry) == 136, "mt_group_entry layout");
+_Static_assert(sizeof(struct mt_proc) == 240, "mt_proc layout");
+_Static_assert(sizeof(struct mt_proc_entry) == 248, "mt_proc_entry layout");
+_Static_assert(sizeof(struct mt_group_entry) == 144, "mt_group_entry layout");
 _Static_assert(sizeof(struct mt_row_event) == 40, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 304, "mt_proc_event layout");
 _Static_assert(sizeof(struct mt_oom_event) == 104, "mt_oom_event layout");

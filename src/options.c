@@ -116,8 +116,8 @@ static const struct option_spec options[] = {
 	  S_TRACE, "like -a, within this container's cgroup only (an id prefix or its name)" },
 	{ "children", 0, K_FLAG, F(children), NULL, NULL, 0, 0, 0, 1, NULL, BIT(MT_MODE_PIDS),
 	  S_TRACE, "with -p: also trace their new descendants" },
-	{ "user", 0, K_STRING, F(user), "NAME", NULL, 0, 0, 0, 0, NULL, BIT(MT_MODE_COMMAND), S_TRACE,
-	  "run CMD as NAME (default: SUDO_UID/SUDO_GID under sudo)" },
+	{ "user", 0, K_STRING, F(user), "USER", NULL, 0, 0, 0, 0, NULL, BIT(MT_MODE_COMMAND), S_TRACE,
+	  "run CMD as USER, a name or a uid (default: sudo's caller)" },
 	{ "duration", 'd', K_SECONDS, F(duration), "SECS", NULL, 0, 0, POSITIVE, 0, NULL, ALL_MODES,
 	  S_TRACE, "stop tracing after SECS seconds" },
 	{ "exact", 0, K_FLAG, F(exact), NULL, NULL, 0, 0, 0, 1, NULL, ALL_MODES, S_TRACE,
@@ -180,8 +180,9 @@ static const struct option_spec options[] = {
 	  S_LIMITS, "track at most N processes at once (at least 16)" },
 	{ "max-cgroups", 0, K_COUNT, F(max_cgroups), "N", "4096", 16, 1 << 20, 0, 0, NULL, ALL_MODES,
 	  S_LIMITS, "track at most N memory cgroups (at least 16)" },
-	{ "ringbuf-size", 0, K_BYTES, F(ringbuf_bytes), "B", "8M", 4096, 1ull << 30, POW2, 0, NULL,
-	  ALL_MODES, S_LIMITS, "the kernel-to-memtrace ring buffer (a power of 2)" },
+	{ "ringbuf-size", 0, K_BYTES, F(ringbuf_bytes), "B", NULL, 4096, 1ull << 30, POW2, 0, NULL,
+	  ALL_MODES, S_LIMITS,
+	  "the kernel-to-memtrace ring buffer, a power of 2 (default 8M, with stacks 32M)" },
 	{ "keep", 0, K_COUNT, F(keep), "N", "10000", 1, 1ull << 32, 0, 0, NULL, ALL_MODES, S_LIMITS,
 	  "list at most N exited processes, the largest peaks (the others are counted)" },
 
@@ -211,11 +212,32 @@ static const char *display_name(const struct option_spec *o, char *buf, size_t s
 	return buf;
 }
 
+/* What a value of the option may be, for the error message ("" when it says nothing more). */
+static const char *valid_values(const struct option_spec *o, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (o->kind == K_COUNT || o->kind == K_BYTES) {
+		snprintf(buf, size, " (%s%llu to %llu%s)", o->flags & POW2 ? "a power of 2, " : "",
+			 (unsigned long long)o->min, (unsigned long long)o->max,
+			 o->kind == K_BYTES ? " bytes; K, M, G, T multiply by 1024" : "");
+	} else if (o->kind == K_CHOICE) {
+		for (int i = 0; o->choices[i] && used < size; i++)
+			used += snprintf(buf + used, size - used, "%s%s", i ? ", " : " (one of ",
+					 o->choices[i]);
+		if (used < size)
+			snprintf(buf + used, size - used, ")");
+	}
+	return buf;
+}
+
 static int bad_value(const struct option_spec *o, const char *value)
 {
-	char name[32];
+	char name[32], valid[160];
 
-	mt_err("invalid value for %s: '%s'", display_name(o, name, sizeof(name)), value);
+	mt_err("invalid value for %s: '%s'%s", display_name(o, name, sizeof(name)), value,
+	       valid_values(o, valid, sizeof(valid)));
 	return -EINVAL;
 }
 
@@ -391,6 +413,13 @@ static void apply_mode_defaults(struct mt_options *opts, const bool *given)
 			       opts->pprof_path;
 	if (m->quiet)
 		opts->quiet = true;
+	/*
+	 * A burst of growth sends a ~13 KiB stack sample per --sample-bytes:
+	 * 8 threads growing 512 MiB at once lost 40% of them with 8M while
+	 * memtrace waited for a CPU, none with 16M (README.md, "Ring buffer").
+	 */
+	if (!opts->ringbuf_bytes)
+		opts->ringbuf_bytes = opts->stacks ? 32ull << 20 : 8ull << 20;
 }
 
 /* A mode from the subcommand, or from -- CMD, -p, -a and a scope. */
@@ -460,11 +489,6 @@ static int validate(const struct mt_options *opts, const bool *given)
 	}
 	if (!opts->stacks && (opts->folded_path || opts->folded_peak_path || opts->pprof_path)) {
 		mt_err("--folded, --folded-peak and --pprof need stacks (not --no-stacks)");
-		return -EINVAL;
-	}
-	if (outputs_on_stdout(opts) > 1) {
-		mt_err("only one of --json, --timeline, --folded, --folded-peak, --pprof, --html can "
-		       "go to stdout");
 		return -EINVAL;
 	}
 	return 0;

@@ -25,6 +25,11 @@ struct json_object *output_json_report(const struct mt_report *r);
 /* Write a JSON document, pretty-printed, with a final newline; 0 or -EIO. */
 int output_json_document(struct json_object *o, FILE *f);
 
+/* A JSON string of untrusted text, valid UTF-8 whatever it held (text.h). */
+struct json_object *output_json_text(const char *s);
+/* A JSON number printed in the fewest digits that read back as the same double. */
+struct json_object *output_json_double(double v);
+
 extern const struct mt_writer mt_writer_text;	  /* the human report */
 extern const struct mt_writer mt_writer_json;	  /* memtrace.report/1 */
 extern const struct mt_writer mt_writer_timeline; /* CSV time_s,pid,rss_bytes,vm_bytes */
@@ -38,15 +43,14 @@ extern const struct mt_writer mt_writer_html;	    /* the self-contained page wit
 /*
  * The outputs of a run: every file an option names, and the text report on
  * stdout unless -q or stdout carries another output (or top's table).
- * Opened before tracing starts (NULL after one stderr line), written whole
- * or not at all at the end (0, or -EIO after a line per failed output).
+ * Opened before tracing starts: 0, or after one stderr line -EINVAL when
+ * two outputs name the same file (a usage error), another -errno when one
+ * cannot be written. Written whole or not at all at the end (0, or -EIO
+ * after a line per failed output).
  */
 struct mt_outputs;
-struct mt_outputs *outputs_open(const struct mt_options *opts);
+int outputs_open(const struct mt_options *opts, struct mt_outputs **outputs);
 int outputs_write(struct mt_outputs *o, const struct mt_report *r);
 void outputs_free(struct mt_outputs *o); /* removes what was not written */
-
-/* How many outputs go to stdout ("-"). */
-int outputs_on_stdout(const struct mt_options *opts);
 
 #endif /* MEMTRACE_OUTPUT_H */

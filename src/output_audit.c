@@ -10,11 +10,12 @@
 #include "audit.h"
 #include "container.h"
 #include "output.h"
+#include "text.h"
 #include "util.h"
 
 static int write_audit_text(const struct mt_report *r, FILE *f)
 {
-	char l[300], lim[32], peak[32], mpeak[32], p50[32], p95[32], p99[32], head[32], sug[32];
+	char l[300], label[4 * 30 + 1], pod[4 * 36 + 1], lim[32], peak[32], mpeak[32], p50[32], p95[32], p99[32], head[32], sug[32];
 	struct mt_audit_entry *e;
 	size_t n, i;
 
@@ -32,8 +33,10 @@ static int write_audit_text(const struct mt_report *r, FILE *f)
 		uint64_t pk = cg->g.rss.peak;
 
 		container_label(&cg->container, cg->path, cg->id, l, sizeof(l));
-		fprintf(f, "%-30s %-36s %10s %10s %10s %10s %10s %10s %10s %4u %10s %s\n", l,
-			cg->container.pod_uid[0] ? cg->container.pod_uid : "-",
+		fprintf(f, "%s %s %10s %10s %10s %10s %10s %10s %10s %4u %10s %s\n",
+			mt_text_cell(l, 30, true, label, sizeof(label)),
+			mt_text_cell(cg->container.pod_uid[0] ? cg->container.pod_uid : "-", 36, false,
+				     pod, sizeof(pod)),
 			e[i].limit ? mt_format_bytes(e[i].limit, lim, sizeof(lim)) : "-",
 			mt_format_bytes(pk, peak, sizeof(peak)),
 			cg->memcg.peak ? mt_format_bytes(cg->memcg.peak, mpeak, sizeof(mpeak)) : "-",
@@ -55,7 +58,7 @@ static json_object *u64(uint64_t v)
 
 static json_object *str(const char *s)
 {
-	return s && *s ? json_object_new_string(s) : NULL;
+	return s && *s ? output_json_text(s) : NULL;
 }
 
 static json_object *entry_json(const struct mt_report *r, const struct mt_audit_entry *e)
@@ -77,7 +80,7 @@ static json_object *entry_json(const struct mt_report *r, const struct mt_audit_
 	json_object_object_add(o, "limit_bytes", e->limit ? u64(e->limit) : NULL);
 	json_object_object_add(o, "peak_rss_bytes", u64(peak));
 	json_object_object_add(o, "peak_time_s",
-			       json_object_new_double(report_seconds(r, cg->g.rss.peak_ns)));
+			       output_json_double(report_seconds(r, cg->g.rss.peak_ns)));
 	json_object_object_add(o, "memcg_peak_bytes", cg->memcg.peak ? u64(cg->memcg.peak) : NULL);
 	json_object_object_add(o, "p50_bytes", u64(e->p50));
 	json_object_object_add(o, "p95_bytes", u64(e->p95));
@@ -106,11 +109,11 @@ static int write_audit_json(const struct mt_report *r, FILE *f)
 	}
 	json_object_object_add(o, "schema", json_object_new_string("memtrace.audit/1"));
 	json_object_object_add(o, "duration_s",
-			       json_object_new_double(report_seconds(r, r->end_ns)));
+			       output_json_double(report_seconds(r, r->end_ns)));
 	json_object_object_add(o, "by", json_object_new_string(r->by == MT_BY_CONTAINER ?
 									  "container" :
 									  "cgroup"));
-	json_object_object_add(o, "margin", json_object_new_double(r->audit_margin));
+	json_object_object_add(o, "margin", output_json_double(r->audit_margin));
 	json_object_object_add(o, "lost_events", u64(report_lost_events(r)));
 	for (i = 0; i < n; i++)
 		json_object_array_add(arr, entry_json(r, &e[i]));

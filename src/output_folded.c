@@ -9,12 +9,16 @@
 #include <stdlib.h>
 
 #include "output.h"
+#include "text.h"
 
-/* A frame name with the folded format's separators (';', newlines) replaced. */
+/* A frame name made safe (no control character, valid UTF-8), its ';' (the separator) as ':'. */
 static void put_frame(FILE *f, const char *name)
 {
-	for (; *name; name++)
-		fputc(*name == ';' || *name == '\n' ? ':' : *name, f);
+	char *safe = mt_text_safe_dup(name, MT_TEXT_TERMINAL);
+
+	for (const char *c = safe ? safe : "?"; *c; c++)
+		fputc(*c == ';' ? ':' : *c, f);
+	free(safe);
 }
 
 static void put_stack(FILE *f, const struct mt_profile *p, const struct mt_stack *s,

@@ -26,12 +26,28 @@ static json_object *timeline_json(const struct mt_report *r)
 		if (r->rows[i].cgroup_id)
 			continue;
 		row = json_object_new_array();
-		json_object_array_add(row, json_object_new_double(report_seconds(r, r->rows[i].time_ns)));
+		json_object_array_add(row, output_json_double(report_seconds(r, r->rows[i].time_ns)));
 		json_object_array_add(row, json_object_new_int64(r->rows[i].pid));
 		json_object_array_add(row, json_object_new_uint64(r->rows[i].rss));
 		json_object_array_add(rows, row);
 	}
 	return rows;
+}
+
+/*
+ * The JSON inside a <script> element: every '<' as \u003c (and '>', '&'
+ * alike), so that no "</script>", "<!--" or "<script" in a process's name
+ * or arguments can change the HTML parser's state, and the data stays one
+ * JavaScript string literal's worth of JSON.
+ */
+static int put_script_json(const char *text, FILE *f)
+{
+	for (; *text; text++) {
+		if ((*text == '<' || *text == '>' || *text == '&') ? fprintf(f, "\\u%04x", *text) < 0 :
+								    fputc(*text, f) == EOF)
+			return -1;
+	}
+	return 0;
 }
 
 static int write_html(const struct mt_report *r, FILE *f)
@@ -44,12 +60,12 @@ static int write_html(const struct mt_report *r, FILE *f)
 		return -EINVAL;
 	o = output_json_report(r);
 	json_object_object_add(o, "timeline", timeline_json(r));
-	/* plain flags escape '/', so no "</script>" can end the data early */
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	errno = 0;
 	if (!text || fwrite(mt_html_template, 1, mark - mt_html_template, f) !=
 			     (size_t)(mark - mt_html_template) ||
-	    fputs(text, f) < 0 || fputs(mark + strlen(MT_HTML_DATA_MARK), f) < 0)
-		err = -EIO;
+	    put_script_json(text, f) || fputs(mark + strlen(MT_HTML_DATA_MARK), f) < 0)
+		err = errno ? -errno : -EIO; /* ENOSPC says more than EIO */
 	json_object_put(o);
 	return err;
 }

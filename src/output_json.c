@@ -7,9 +7,38 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <json-c/json.h>
 
 #include "output.h"
+#include "text.h"
+
+struct json_object *output_json_text(const char *s)
+{
+	char *safe;
+	json_object *o;
+
+	if (mt_text_is_safe(s, MT_TEXT_UTF8))
+		return json_object_new_string(s ? s : "");
+	safe = mt_text_safe_dup(s, MT_TEXT_UTF8);
+	o = json_object_new_string(safe ? safe : "");
+	free(safe);
+	return o;
+}
+
+struct json_object *output_json_double(double v)
+{
+	char text[32];
+
+	/* %.17g always reads back, but 0.2 would print as 0.20000000000000001 */
+	for (int digits = 6; digits <= 17; digits++) {
+		snprintf(text, sizeof(text), "%.*g", digits, v);
+		if (strtod(text, NULL) == v)
+			break;
+	}
+	return json_object_new_double_s(v, text);
+}
 
 /* Seconds since the start of tracing, to the microsecond. */
 static json_object *seconds(const struct mt_report *r, uint64_t time_ns)
@@ -44,8 +73,8 @@ static json_object *process_json(const struct mt_report *r, const struct mt_proc
 
 	add(o, "pid", json_object_new_int64(k->tgid));
 	add(o, "ppid", json_object_new_int64(k->ppid));
-	add(o, "comm", json_object_new_string(k->comm));
-	add(o, "cmdline", p->cmdline ? json_object_new_string(p->cmdline) : NULL);
+	add(o, "comm", output_json_text(k->comm));
+	add(o, "cmdline", p->cmdline ? output_json_text(p->cmdline) : NULL);
 	add(o, "start_s", seconds(r, k->start_ns));
 	add(o, "end_s", p->exited ? seconds_or_null(r, k->exit_ns) : NULL);
 	add(o, "exit_code",
@@ -71,7 +100,7 @@ static json_object *process_json(const struct mt_report *r, const struct mt_proc
 
 static json_object *string_or_null(const char *s)
 {
-	return s && *s ? json_object_new_string(s) : NULL;
+	return s && *s ? output_json_text(s) : NULL;
 }
 
 /* One memory cgroup: memtrace's exact peak of its processes, the memcg's own figures. */
@@ -147,7 +176,7 @@ static json_object *oom_json(const struct mt_report *r, const struct mt_oom_even
 
 	add(o, "time_s", seconds(r, k->hdr.time_ns));
 	add(o, "pid", json_object_new_int64(k->hdr.pid));
-	add(o, "comm", json_object_new_string(k->comm));
+	add(o, "comm", output_json_text(k->comm));
 	add(o, "anon_rss_bytes", u64(k->counters[MT_ANON]));
 	add(o, "file_rss_bytes", u64(k->counters[MT_FILE]));
 	add(o, "shmem_rss_bytes", u64(k->counters[MT_SHMEM]));
@@ -173,7 +202,7 @@ static json_object *stack_frames(const struct mt_profile *p, const struct mt_sta
 	for (i = 0; i < s->nr_locs; i++) {
 		l = &p->locations[s->locs[i]];
 		for (j = 0; j < l->nr_lines; j++)
-			json_object_array_add(arr, json_object_new_string(
+			json_object_array_add(arr, output_json_text(
 							   p->functions[l->lines[j].function].name));
 	}
 	return arr;
@@ -193,7 +222,7 @@ static json_object *sites_json(const struct mt_profile *p, enum mt_stack_value w
 		o = json_object_new_object();
 		add(o, "stack", stack_frames(p, s));
 		add(o, "bytes", u64(profile_stack_value(s, which)));
-		add(o, "comm", json_object_new_string(s->comm));
+		add(o, "comm", output_json_text(s->comm));
 		json_object_array_add(arr, o);
 	}
 	if (nr >= 0)
@@ -255,7 +284,7 @@ json_object *output_json_report(const struct mt_report *r)
 	if (r->command) {
 		arr = json_object_new_array();
 		for (i = 0; r->command[i]; i++)
-			json_object_array_add(arr, json_object_new_string(r->command[i]));
+			json_object_array_add(arr, output_json_text(r->command[i]));
 		add(o, "command", arr);
 	} else {
 		add(o, "command", NULL);
@@ -284,8 +313,8 @@ json_object *output_json_report(const struct mt_report *r)
 	add(o, "exact_fallbacks", u64(r->stats.exact_misses));
 	add(o, "kernel", kernel_json(&r->kernel));
 	self = json_object_new_object(); /* what tracing cost memtrace itself */
-	add(self, "cpu_user_s", json_object_new_double(r->self_user_ns / 1e9));
-	add(self, "cpu_sys_s", json_object_new_double(r->self_sys_ns / 1e9));
+	add(self, "cpu_user_s", output_json_double(r->self_user_ns / 1e9));
+	add(self, "cpu_sys_s", output_json_double(r->self_sys_ns / 1e9));
 	add(self, "max_rss_bytes", u64(r->self_max_rss));
 	add(o, "memtrace", self);
 	add(o, "peak_rss_bytes", u64(g->rss.peak));

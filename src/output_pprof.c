@@ -18,6 +18,7 @@
 
 #include "output.h"
 #include "profile.pb-c.h"
+#include "text.h"
 #include "util.h"
 
 #define MT_MODULE_WINDOW (1ull << 40)
@@ -32,7 +33,14 @@ struct strings {
 struct string_entry {
 	const char *s;
 	int64_t id;
+	char *safe; /* s made valid UTF-8 (protobuf strings must be), when it is not */
 };
+
+static void free_string_entry(void *e)
+{
+	free(((struct string_entry *)e)->safe);
+	free(e);
+}
 
 static int cmp_string(const void *a, const void *b)
 {
@@ -48,16 +56,17 @@ static int64_t string_id(struct strings *t, const char *s)
 		return (*(struct string_entry **)node)->id;
 	if (mt_ensure_mem((void **)&t->v, &t->cap, sizeof(*t->v), t->nr + 1))
 		return -1;
-	e = malloc(sizeof(*e));
+	e = calloc(1, sizeof(*e));
 	if (!e)
 		return -1;
 	e->s = s; /* the profile's strings outlive the table */
 	e->id = t->nr;
-	if (!tsearch(e, &t->index, cmp_string)) {
-		free(e);
+	if ((!mt_text_is_safe(s, MT_TEXT_UTF8) && !(e->safe = mt_text_safe_dup(s, MT_TEXT_UTF8))) ||
+	    !tsearch(e, &t->index, cmp_string)) {
+		free_string_entry(e);
 		return -1;
 	}
-	t->v[t->nr++] = (char *)s;
+	t->v[t->nr++] = e->safe ? e->safe : (char *)s;
 	return e->id;
 }
 
@@ -79,7 +88,7 @@ struct pprof {
 
 static void pprof_free(struct pprof *pp)
 {
-	tdestroy(pp->strings.index, free);
+	tdestroy(pp->strings.index, free_string_entry);
 	free(pp->strings.v);
 	free(pp->mappings);
 	free(pp->mapping_ptrs);

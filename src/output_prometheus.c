@@ -17,6 +17,7 @@
 
 #include "container.h"
 #include "prometheus.h"
+#include "text.h"
 #include "rss_track.h"
 
 #ifndef MEMTRACE_VERSION
@@ -28,10 +29,12 @@ struct writer {
 	bool openmetrics;
 };
 
-/* A label value with \, " and newlines escaped. */
+/* A label value: valid UTF-8 (charset=utf-8 says so), \, " and newlines escaped. */
 static void put_value(FILE *f, const char *s)
 {
-	for (; *s; s++) {
+	char safe[1024];
+
+	for (s = mt_text_safe(s, MT_TEXT_UTF8, safe, sizeof(safe)); *s; s++) {
 		if (*s == '\\' || *s == '"')
 			fputc('\\', f);
 		if (*s == '\n')

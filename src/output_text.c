@@ -12,9 +12,33 @@
 
 #include "container.h"
 #include "output.h"
+#include "text.h"
 #include "util.h"
 
 #define MAX_PROCESS_LINES 25
+
+#define MAX_COMMAND_BYTES 256 /* of CMD in the header, cut as JSON's cmdline is */
+
+/* CMD as typed, made safe, its first MAX_COMMAND_BYTES bytes. */
+static void print_command(char *const *argv, FILE *f)
+{
+	char joined[MAX_COMMAND_BYTES + 1], safe[4 * MAX_COMMAND_BYTES + 1];
+	size_t used = 0, n;
+	int w;
+
+	for (n = 0; argv[n]; n++) {
+		w = snprintf(joined + used, sizeof(joined) - used, "%s%s", n ? " " : "", argv[n]);
+		if ((size_t)w >= sizeof(joined) - used)
+			break;
+		used += w;
+	}
+	fputs(mt_text_safe(joined, MT_TEXT_TERMINAL, safe, sizeof(safe)), f);
+	if (argv[n]) {
+		while (argv[n])
+			n++;
+		fprintf(f, "\u2026 (%zu arguments)", n);
+	}
+}
 
 static void print_header(const struct mt_report *r, FILE *f)
 {
@@ -22,8 +46,7 @@ static void print_header(const struct mt_report *r, FILE *f)
 
 	fputs("memtrace: ", f);
 	if (r->command) {
-		for (i = 0; r->command[i]; i++)
-			fprintf(f, "%s%s", i ? " " : "", r->command[i]);
+		print_command(r->command, f);
 		fprintf(f, " (pid %d)", r->nr_pids ? r->pids[0] : 0);
 	} else if (!r->nr_pids) {
 		fputs("all processes", f);
@@ -73,6 +96,7 @@ static void print_process(const struct mt_report *r, const struct mt_process *p,
 {
 	const struct mt_proc *k = &p->k;
 	char peak[32], anon[32], file[32], shmem[32], end[32], vm[32], hwm[32], status[16];
+	char comm[4 * 16 + 1];
 
 	if (!p->exited)
 		snprintf(status, sizeof(status), "running");
@@ -80,8 +104,9 @@ static void print_process(const struct mt_report *r, const struct mt_process *p,
 		snprintf(status, sizeof(status), "?");
 	else
 		snprintf(status, sizeof(status), "%d", mt_exit_code(k->exit_status));
-	fprintf(f, "%7u %7u %-16s %10s %8.3f %10s %10s %10s %10s %10s %8llu %7s %10s\n", k->tgid,
-		k->ppid, k->comm, mt_format_bytes(k->rss.peak, peak, sizeof(peak)),
+	fprintf(f, "%7u %7u %s %10s %8.3f %10s %10s %10s %10s %10s %8llu %7s %10s\n", k->tgid,
+		k->ppid, mt_text_cell(k->comm, 16, false, comm, sizeof(comm)),
+		mt_format_bytes(k->rss.peak, peak, sizeof(peak)),
 		report_seconds(r, k->rss.peak_ns),
 		mt_format_bytes(k->peak_counters[MT_ANON], anon, sizeof(anon)),
 		mt_format_bytes(k->peak_counters[MT_FILE], file, sizeof(file)),
@@ -94,7 +119,8 @@ static void print_process(const struct mt_report *r, const struct mt_process *p,
 static void print_cgroups(const struct mt_report *r, FILE *f)
 {
 	bool by_container = r->by == MT_BY_CONTAINER;
-	char label[300], peak[32], end[32], usage[32], mpeak[32], limit[32];
+	char label[300], cell[4 * 40 + 1], pod[4 * 36 + 1], peak[32], end[32], usage[32],
+		mpeak[32], limit[32];
 	size_t i;
 
 	fprintf(f, "\n%-40s %-36s %10s %8s %10s %5s %10s %10s %10s\n",
@@ -106,8 +132,10 @@ static void print_cgroups(const struct mt_report *r, FILE *f)
 
 		container_label(by_container ? &cg->container : NULL, cg->path, cg->id, label,
 				sizeof(label));
-		fprintf(f, "%-40s %-36s %10s %8.3f %10s %5zu %10s %10s %10s\n", label,
-			cg->container.pod_uid[0] ? cg->container.pod_uid : "-",
+		fprintf(f, "%s %s %10s %8.3f %10s %5zu %10s %10s %10s\n",
+			mt_text_cell(label, 40, true, cell, sizeof(cell)),
+			mt_text_cell(cg->container.pod_uid[0] ? cg->container.pod_uid : "-", 36, false,
+				     pod, sizeof(pod)),
 			mt_format_bytes(cg->g.rss.peak, peak, sizeof(peak)),
 			report_seconds(r, cg->g.rss.peak_ns),
 			mt_format_bytes(cg->g.rss.rss, end, sizeof(end)), cg->nr_procs,
@@ -122,7 +150,7 @@ static void print_cgroups(const struct mt_report *r, FILE *f)
 
 static void print_ooms(const struct mt_report *r, FILE *f)
 {
-	char anon[32], file[32], limit[32], label[300];
+	char anon[32], file[32], limit[32], label[300], safe_label[1200], comm[4 * 16 + 1];
 
 	for (size_t i = 0; i < r->nr_ooms; i++) {
 		const struct mt_oom_event *k = &r->ooms[i];
@@ -131,7 +159,9 @@ static void print_ooms(const struct mt_report *r, FILE *f)
 		container_label(cg ? &cg->container : NULL, cg ? cg->path : NULL, k->cgroup_id, label,
 				sizeof(label));
 		fprintf(f, "OOM kill   %.3f s: pid %u (%s) in %s, anon %s, file %s, limit %s\n",
-			report_seconds(r, k->hdr.time_ns), k->hdr.pid, k->comm, label,
+			report_seconds(r, k->hdr.time_ns), k->hdr.pid,
+			mt_text_safe(k->comm, MT_TEXT_TERMINAL, comm, sizeof(comm)),
+			mt_text_safe(label, MT_TEXT_TERMINAL, safe_label, sizeof(safe_label)),
 			mt_format_bytes(k->counters[MT_ANON], anon, sizeof(anon)),
 			mt_format_bytes(k->counters[MT_FILE], file, sizeof(file)),
 			k->memcg_limit ? mt_format_bytes(k->memcg_limit, limit, sizeof(limit)) : "-");
@@ -161,7 +191,7 @@ static void print_sites(const struct mt_report *r, FILE *f, enum mt_stack_value 
 {
 	const struct mt_profile *p = r->profile;
 	uint64_t whole = which == MT_VALUE_AT_PEAK ? p->peak_rss : p->sampled_bytes;
-	char bytes[32], position[PATH_MAX];
+	char bytes[32], position[PATH_MAX], name[4 * 40 + 1], where[4 * 32 + 1];
 	struct mt_site *sites;
 	long nr, i;
 
@@ -179,8 +209,9 @@ static void print_sites(const struct mt_report *r, FILE *f, enum mt_stack_value 
 	for (i = 0; i < nr && i < MAX_SITE_LINES; i++) {
 		const struct mt_function *fn = &p->functions[sites[i].function];
 
-		fprintf(f, "%-40.40s %-32.32s %10s %5.1f%%\n", fn->name,
-			site_position(fn, sites[i].line, position, sizeof(position)),
+		fprintf(f, "%s %s %10s %5.1f%%\n", mt_text_cell(fn->name, 40, false, name, sizeof(name)),
+			mt_text_cell(site_position(fn, sites[i].line, position, sizeof(position)), 32,
+				     true, where, sizeof(where)),
 			mt_format_bytes(sites[i].bytes, bytes, sizeof(bytes)),
 			whole ? 100.0 * sites[i].bytes / whole : 0.0);
 	}

@@ -11,26 +11,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outfile.h"
 #include "output.h"
 #include "util.h"
 
 static const struct {
+	const char *option;
 	size_t path; /* offset of the const char * in struct mt_options */
 	const struct mt_writer *writer;
 	const struct mt_writer *audit_writer; /* memtrace audit's, when it differs */
 } output_options[] = {
-	{ offsetof(struct mt_options, json_path), &mt_writer_json, &mt_writer_audit_json },
-	{ offsetof(struct mt_options, timeline_path), &mt_writer_timeline, NULL },
-	{ offsetof(struct mt_options, folded_path), &mt_writer_folded, NULL },
-	{ offsetof(struct mt_options, folded_peak_path), &mt_writer_folded_peak, NULL },
-	{ offsetof(struct mt_options, pprof_path), &mt_writer_pprof, NULL },
-	{ offsetof(struct mt_options, html_path), &mt_writer_html, NULL },
+	{ "--json", offsetof(struct mt_options, json_path), &mt_writer_json, &mt_writer_audit_json },
+	{ "--timeline", offsetof(struct mt_options, timeline_path), &mt_writer_timeline, NULL },
+	{ "--folded", offsetof(struct mt_options, folded_path), &mt_writer_folded, NULL },
+	{ "--folded-peak", offsetof(struct mt_options, folded_peak_path), &mt_writer_folded_peak, NULL },
+	{ "--pprof", offsetof(struct mt_options, pprof_path), &mt_writer_pprof, NULL },
+	{ "--html", offsetof(struct mt_options, html_path), &mt_writer_html, NULL },
 };
 
 #define NR_OUTPUT_OPTIONS (sizeof(output_options) / sizeof(output_options[0]))
 
 struct output {
 	struct mt_outfile file;
+	const char *option; /* that named it */
+	const char *path;   /* as given */
 	const struct mt_writer *writer;
 };
 
@@ -44,30 +48,45 @@ static const char *path_of(const struct mt_options *opts, size_t i)
 	return *(const char *const *)((const char *)opts + output_options[i].path);
 }
 
-int outputs_on_stdout(const struct mt_options *opts)
+static const char *shown(const char *path)
 {
-	int n = 0;
-
-	for (size_t i = 0; i < NR_OUTPUT_OPTIONS; i++)
-		n += path_of(opts, i) && !strcmp(path_of(opts, i), "-");
-	return n;
+	return *path ? path : "''";
 }
 
-static int open_output(struct mt_outputs *o, const char *path, const struct mt_writer *writer)
+/* Open one output; refused when an earlier one names the same file. */
+static int open_output(struct mt_outputs *o, const char *option, const char *path,
+		       const struct mt_writer *writer)
 {
 	struct output *out = &o->items[o->nr];
 	int err = mt_outfile_open(&out->file, path);
 
 	if (err) {
-		mt_err("cannot write %s: %s", path, strerror(-err));
+		mt_err("cannot write %s: %s", shown(path), strerror(-err));
 		return err;
 	}
-	out->writer = writer;
 	o->nr++;
+	out->option = option;
+	out->path = path;
+	out->writer = writer;
+	for (size_t i = 0; i + 1 < o->nr; i++) {
+		if (mt_outfile_same(&o->items[i].file, &out->file)) {
+			mt_err("%s and %s name the same file: %s", o->items[i].option, option,
+			       shown(path));
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
-struct mt_outputs *outputs_open(const struct mt_options *opts)
+static bool any_on_stdout(const struct mt_outputs *o)
+{
+	for (size_t i = 0; i < o->nr; i++)
+		if (mt_outfile_is_stdout(&o->items[i].file))
+			return true;
+	return false;
+}
+
+int outputs_open(const struct mt_options *opts, struct mt_outputs **outputs)
 {
 	struct mt_outputs *o = calloc(1, sizeof(*o));
 	bool audit = opts->mode == MT_MODE_AUDIT;
@@ -76,29 +95,29 @@ struct mt_outputs *outputs_open(const struct mt_options *opts)
 
 	if (!o) {
 		mt_err("out of memory");
-		return NULL;
+		return -ENOMEM;
 	}
 	for (size_t i = 0; i < NR_OUTPUT_OPTIONS && !err; i++) {
 		w = audit && output_options[i].audit_writer ? output_options[i].audit_writer :
 							       output_options[i].writer;
 		if (path_of(opts, i))
-			err = open_output(o, path_of(opts, i), w);
+			err = open_output(o, output_options[i].option, path_of(opts, i), w);
 	}
 	/* the text report goes to stdout unless stdout carries a machine format or top's table */
-	if (!err && !opts->quiet && !outputs_on_stdout(opts) && opts->mode != MT_MODE_TOP)
-		err = open_output(o, "-", audit ? &mt_writer_audit_text : &mt_writer_text);
+	if (!err && !opts->quiet && !any_on_stdout(o) && opts->mode != MT_MODE_TOP)
+		err = open_output(o, "the text report", "-",
+				  audit ? &mt_writer_audit_text : &mt_writer_text);
 	if (err) {
 		outputs_free(o);
-		return NULL;
+		return err;
 	}
-	return o;
+	*outputs = o;
+	return 0;
 }
 
 /* Write one report and move it into place, or remove the temporary: never half a file. */
 static int write_output(struct output *out, const struct mt_report *r)
 {
-	/* a copy: committing frees the path */
-	char *name = strdup(strcmp(out->file.path, "-") ? out->file.path : "stdout");
 	int err;
 
 	err = out->writer->write(r, out->file.f);
@@ -107,9 +126,8 @@ static int write_output(struct output *out, const struct mt_report *r)
 	else
 		err = mt_outfile_commit(&out->file);
 	if (err)
-		mt_err("cannot write the %s report to %s: %s", out->writer->name, name ? name : "?",
-		       strerror(-err));
-	free(name);
+		mt_err("cannot write the %s report to %s: %s", out->writer->name,
+		       strcmp(out->path, "-") ? out->path : "stdout", strerror(-err));
 	return err;
 }
 

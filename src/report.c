@@ -286,7 +286,7 @@ int report_on_exit(struct mt_report *r, const struct mt_proc *k)
 	if (r->keep_rows) {
 		/* a peak reached right before exit has no row yet: the teardown is not traced */
 		if (k->rss.peak_unsent)
-			report_add_row(r, k->tgid, k->rss.peak_ns, k->rss.peak, k->peak_vm);
+			report_add_row(r, k->tgid, k->rss.peak_ns, k->rss.peak, k->vm_at_peak);
 		return report_add_row(r, k->tgid, k->exit_ns, k->rss.rss, k->vm);
 	}
 	return 0;
@@ -330,12 +330,13 @@ int report_finish(struct mt_report *r, uint64_t end_ns)
 		if (p->exited)
 			continue;
 		if (p->k.rss.peak_unsent)
-			err = report_add_row(r, p->k.tgid, p->k.rss.peak_ns, p->k.rss.peak, p->k.vm);
+			err = report_add_row(r, p->k.tgid, p->k.rss.peak_ns, p->k.rss.peak,
+					     p->k.vm_at_peak);
 		if (!err)
 			err = report_add_row(r, p->k.tgid, end_ns, p->k.rss.rss, p->k.vm);
 	}
 	if (!err && g->peak_unsent)
-		err = report_add_row(r, 0, g->peak_ns, g->peak, r->group.vm);
+		err = report_add_row(r, 0, g->peak_ns, g->peak, r->group.vm_at_peak);
 	if (!err)
 		err = report_add_row(r, 0, end_ns, g->rss, r->group.vm);
 	for (i = 0; i < r->nr_cgroups && !err; i++) {

@@ -64,7 +64,7 @@ static int read_running_process(const struct mt_cgroups *cg, int pid, struct mt_
 	memcpy(k->peak_counters, k->counters, sizeof(k->counters));
 	k->rss.rss = k->rss.peak = k->rss.last_row_rss = st.rss_file + st.rss_anon + st.rss_shmem;
 	k->rss.peak_ns = now;
-	k->vm = k->peak_vm = st.vm_size;
+	k->vm = k->peak_vm = k->vm_at_peak = st.vm_size;
 	snprintf(k->comm, sizeof(k->comm), "%s", st.name);
 	k->cgroup_id = cg ? cgroups_id_of_pid(cg, pid) : 0;
 	return 0;
@@ -87,6 +87,7 @@ static void sum_add(struct mt_group *g, const struct mt_proc *k)
 		g->peak_counters[i] += k->counters[i];
 	}
 	g->vm += k->vm;
+	g->vm_at_peak += k->vm;
 }
 
 static int sums_add(struct seed_sums *sums, const struct mt_proc *k)

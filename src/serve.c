@@ -6,9 +6,11 @@
  *
  * GET or HEAD /metrics is the exposition (OpenMetrics when the Accept header
  * asks for it), / a one-line page; any other path is a 404, any other
- * method a 405. libmicrohttpd bounds the rest: at most 64 connections
- * (more are refused), 10 s idle, 32 KiB of memory per connection (larger
- * headers get a 431), so bad clients cost little and never stall tracing.
+ * method a 405. libmicrohttpd bounds the rest: at most 64 connections, 8
+ * from one address (more are refused), 2 s without progress, 32 KiB of
+ * memory per connection (larger headers get a 431). Slow or idle clients
+ * thus cost little, never stall tracing, and cannot hold every connection:
+ * a scraper from another address is answered within a poll or two.
  */
 #include <errno.h>
 #include <microhttpd.h>
@@ -20,7 +22,8 @@
 #include "util.h"
 
 #define MT_MAX_CONNECTIONS 64
-#define MT_CONNECTION_TIMEOUT_S 10
+#define MT_CONNECTIONS_PER_ADDRESS 8
+#define MT_CONNECTION_TIMEOUT_S 2
 #define MT_CONNECTION_MEMORY (32 * 1024)
 
 #define TEXT_FORMAT "text/plain; version=0.0.4; charset=utf-8"
@@ -111,7 +114,8 @@ struct mt_server *server_start(const char *listen, mt_scrape_fn scrape, void *ct
 	errno = 0;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 				     (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
-				     (unsigned int)MT_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+				     (unsigned int)MT_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				     (unsigned int)MT_CONNECTIONS_PER_ADDRESS, MHD_OPTION_CONNECTION_TIMEOUT,
 				     (unsigned int)MT_CONNECTION_TIMEOUT_S,
 				     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MT_CONNECTION_MEMORY,
 				     MHD_OPTION_END);

@@ -25,6 +25,7 @@
 #include "util.h"
 
 #define POLL_MS 50
+#define SETTLE_NS (1000 * 1000000ull) /* the longest wait for CMD after a signal */
 #define CHECK_NS (200 * 1000000ull) /* without -i: how often -p checks its targets */
 
 struct mt_session {
@@ -322,6 +323,23 @@ fail:
 	return -1;
 }
 
+/*
+ * A terminal's Ctrl-C signals CMD and memtrace at once: give CMD a moment to
+ * exit of it, and the exits that signal causes a poll to arrive, so that the
+ * report says how they ended rather than "running".
+ */
+static void settle_after_signal(struct mt_session *s)
+{
+	uint64_t until = mt_now_ns() + SETTLE_NS;
+
+	if (!stop_signal)
+		return;
+	do {
+		if (wait_events(s) < 0 || command_done(s))
+			break;
+	} while (s->child_running && mt_now_ns() < until);
+}
+
 /* Until the command exits, the -p processes are gone, -d passes, a signal, or the mode says. */
 static int trace_until_done(struct mt_session *s)
 {
@@ -352,6 +370,7 @@ static int trace_until_done(struct mt_session *s)
 		if (s->ops->tick && (session_refresh(s) || !s->ops->tick(s, s->mode, now)))
 			break;
 	}
+	settle_after_signal(s);
 	return 0;
 }
 
@@ -424,9 +443,9 @@ int session_run(const struct mt_options *opts, const struct mt_mode_ops *ops)
 	struct mt_outputs *outputs;
 	int code = 1, err;
 
-	outputs = outputs_open(opts);
-	if (!outputs)
-		return 1;
+	err = outputs_open(opts, &outputs);
+	if (err)
+		return err == -EINVAL ? 2 : 1; /* two outputs in one file: a usage error */
 	setup_signals();
 	if (setup_report(&s))
 		goto out;

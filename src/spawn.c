@@ -37,15 +37,22 @@ static int resolve_identity(const char *user, struct identity *id)
 
 	memset(id, 0, sizeof(*id));
 	if (user) {
-		errno = 0;
+		uint64_t uid;
+
 		pw = getpwnam(user);
-		if (!pw) {
+		/* a number names a uid, as for sudo -u '#UID': its group is its own without an entry */
+		if (!pw && !mt_parse_u64(user, false, &uid) && uid < 0xffffffff) {
+			pw = getpwuid(uid);
+			id->uid = id->gid = uid;
+		} else if (!pw) {
 			mt_err("unknown user '%s'", user);
 			return -ENOENT;
 		}
-		id->uid = pw->pw_uid;
-		id->gid = pw->pw_gid;
-		id->name = strdup(pw->pw_name);
+		if (pw) {
+			id->uid = pw->pw_uid;
+			id->gid = pw->pw_gid;
+			id->name = strdup(pw->pw_name);
+		}
 		id->change = true;
 		return 0;
 	}

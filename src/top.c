@@ -5,6 +5,7 @@
  * which restarts each entry's window peak when userspace advances the
  * interval number, so a spike between two screens still shows.
  */
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "container.h"
 #include "modes.h"
 #include "rss_track.h"
+#include "text.h"
 #include "top.h"
 #include "util.h"
 
@@ -39,9 +41,11 @@ struct mt_top {
 	struct termios saved_terminal;
 };
 
+/* The labels are the traced world's text, made safe when printed. */
 struct row {
-	char label[64];
-	char extra[64];
+	uint32_t pid;	 /* by process */
+	char label[300]; /* a command, a container or a cgroup path */
+	char extra[300]; /* by process: its container */
 	uint64_t rss, peak, window_peak;
 	double growth, faults; /* per second */
 	const struct mt_memcg *memcg;
@@ -150,7 +154,8 @@ static size_t process_rows(struct mt_top *top, const struct mt_report *r, double
 		if (p->exited)
 			continue;
 		memset(row, 0, sizeof(*row));
-		snprintf(row->label, sizeof(row->label), "%7u %-15s", p->k.tgid, p->k.comm);
+		row->pid = p->k.tgid;
+		snprintf(row->label, sizeof(row->label), "%s", p->k.comm);
 		label_of(r, p->k.cgroup_id, row->extra, sizeof(row->extra));
 		row->rss = p->k.rss.rss;
 		row->peak = p->k.rss.peak;
@@ -183,19 +188,28 @@ static size_t cgroup_rows(struct mt_top *top, const struct mt_report *r, double 
 	return r->nr_cgroups;
 }
 
+#define COMMAND_WIDTH 15
+#define GROUP_WIDTH 40
+#define CONTAINER_WIDTH 60
+
 static void print_row(FILE *f, const struct row *row, bool by_process)
 {
 	char rss[32], peak[32], wpeak[32], growth[32], memcg[32], limit[32];
+	char label[4 * GROUP_WIDTH + 1], extra[4 * CONTAINER_WIDTH + 1];
 	uint64_t g = row->growth < 0 ? -row->growth : row->growth;
 
 	mt_format_bytes(g, growth + 1, sizeof(growth) - 1);
 	growth[0] = row->growth < 0 ? '-' : '+';
-	fprintf(f, "%-*s %10s %10s %10s %11s/s %9.0f", by_process ? 23 : 40, row->label,
-		mt_format_bytes(row->rss, rss, sizeof(rss)),
+	if (by_process)
+		fprintf(f, "%7u %s", row->pid,
+			mt_text_cell(row->label, COMMAND_WIDTH, false, label, sizeof(label)));
+	else
+		fputs(mt_text_cell(row->label, GROUP_WIDTH, true, label, sizeof(label)), f);
+	fprintf(f, " %10s %10s %10s %11s/s %9.0f", mt_format_bytes(row->rss, rss, sizeof(rss)),
 		mt_format_bytes(row->peak, peak, sizeof(peak)),
 		mt_format_bytes(row->window_peak, wpeak, sizeof(wpeak)), growth, row->faults);
 	if (by_process)
-		fprintf(f, "  %s\n", row->extra);
+		fprintf(f, "  %s\n", mt_text_safe(row->extra, MT_TEXT_TERMINAL, extra, sizeof(extra)));
 	else
 		fprintf(f, " %5zu %10s %10s\n", row->procs,
 			row->memcg ? mt_format_bytes(row->memcg->usage, memcg, sizeof(memcg)) : "-",
@@ -207,7 +221,7 @@ static void print_row(FILE *f, const struct row *row, bool by_process)
 static void print_exited(FILE *f, const struct mt_report *r, uint64_t now_ns)
 {
 	struct mt_process **sorted = report_by_peak(r);
-	char peak[32];
+	char peak[32], comm[4 * COMMAND_WIDTH + 1];
 	size_t shown = 0;
 
 	if (!sorted)
@@ -220,14 +234,15 @@ static void print_exited(FILE *f, const struct mt_report *r, uint64_t now_ns)
 		if (!shown++)
 			fprintf(f, "exited in the last %llu s:\n",
 				(unsigned long long)(EXITED_WINDOW_NS / MT_NS_PER_SEC));
-		fprintf(f, "%7u %-15s peak %10s  %.1f s ago\n", p->k.tgid, p->k.comm,
+		fprintf(f, "%7u %s peak %10s  %.1f s ago\n", p->k.tgid,
+			mt_text_cell(p->k.comm, COMMAND_WIDTH, false, comm, sizeof(comm)),
 			mt_format_bytes(p->k.rss.peak, peak, sizeof(peak)),
 			(now_ns - p->k.exit_ns) / 1e9);
 	}
 	free(sorted);
 }
 
-void top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t now_ns)
+int top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t now_ns)
 {
 	bool by_process = top->by == MT_BY_PROCESS;
 	double dt = top->last_ns ? (now_ns - top->last_ns) / 1e9 : 0;
@@ -235,9 +250,10 @@ void top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t
 	struct row *rows = calloc(cap, sizeof(*rows));
 	char rss[32], peak[32];
 	struct prev *swap;
+	int err = 0;
 
 	if (!rows)
-		return;
+		return -ENOMEM;
 	top->nr_next = 0;
 	n = by_process ? process_rows(top, r, dt, rows) : cgroup_rows(top, r, dt, rows);
 	sorting = top->sort;
@@ -254,7 +270,7 @@ void top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t
 		fprintf(f, "%7s %-15s %10s %10s %10s %13s %9s  %s\n", "PID", "COMMAND", "RSS",
 			"PEAK", "PEAK/INT", "GROWTH", "FAULTS/s", "CONTAINER");
 	else
-		fprintf(f, "%-40s %10s %10s %10s %13s %9s %5s %10s %10s\n",
+		fprintf(f, "%-*s %10s %10s %10s %13s %9s %5s %10s %10s\n", GROUP_WIDTH,
 			top->by == MT_BY_CGROUP ? "CGROUP" : "CONTAINER", "RSS", "PEAK", "PEAK/INT", "GROWTH",
 			"FAULTS/s", "PROCS", "MEMCG", "LIMIT");
 	for (size_t i = 0; i < n && i < MAX_ROWS; i++)
@@ -262,8 +278,9 @@ void top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t
 	print_exited(f, r, now_ns);
 	if (top->batch)
 		fputc('\n', f);
-	fflush(f);
 	free(rows);
+	if (fflush(f) || ferror(f))
+		err = -(errno ? errno : EIO);
 
 	swap = top->prev;
 	top->prev = top->next;
@@ -273,6 +290,7 @@ void top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t
 	top->cap_prev = top->cap_next;
 	top->cap_next = cap;
 	top->last_ns = now_ns;
+	return err;
 }
 
 /* top on a terminal: keys without Enter, no echo; restored at the end. */
@@ -292,25 +310,31 @@ static void enter_raw_terminal(struct mt_top *top)
 static int top_start(struct mt_session *s, void **ctx)
 {
 	const struct mt_options *opts = session_options(s);
-	struct mt_top *top = top_new(opts->by, opts->sort, opts->batch);
+	/* screens redrawn in place only on a terminal: into a pipe or a file, lines (-b) */
+	bool batch = opts->batch || !isatty(STDOUT_FILENO);
+	struct mt_top *top = top_new(opts->by, opts->sort, batch);
 
 	if (!top) {
 		mt_err("out of memory");
 		return -1;
 	}
-	if (!opts->batch)
+	if (!batch)
 		enter_raw_terminal(top);
 	*ctx = top;
 	return 0;
 }
 
-/* One table, then the next interval's peaks start afresh; false after -n tables. */
+/*
+ * One table, then the next interval's peaks start afresh; false after -n
+ * tables, or when stdout is gone (`| head` has read enough).
+ */
 static bool top_tick(struct mt_session *s, void *ctx, uint64_t now)
 {
 	const struct mt_options *opts = session_options(s);
 	struct mt_top *top = ctx;
 
-	top_render(top, stdout, session_report(s), now);
+	if (top_render(top, stdout, session_report(s), now))
+		return false;
 	session_next_window(s);
 	return !opts->iterations || ++top->intervals < opts->iterations;
 }

@@ -37,7 +37,8 @@ bool top_key(struct mt_top *top, int key);
 /*
  * Print one interval from the report as session_refresh() left it: its
  * processes and cgroups current, their interval peaks those of r->window.
+ * 0, or -errno when f cannot be written (a closed pipe: EPIPE).
  */
-void top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t now_ns);
+int top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t now_ns);
 
 #endif /* MEMTRACE_TOP_H */

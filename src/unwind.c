@@ -554,6 +554,15 @@ static long elf_location(struct mt_unwinder *u, Dwfl_Module *mod, Dwarf_Addr pc,
 	return nr < 0 ? nr : profile_add_location(p, module, addr, lines, nr);
 }
 
+/* Read the maps again for a library loaded after they were read (ld.so runs first): true if read. */
+static bool reread_maps(struct unwind_image *img)
+{
+	if (!img->dwfl || img->rereads >= MT_MAPS_REREADS)
+		return false;
+	img->rereads++;
+	return report_maps(img, true) == 0;
+}
+
 /* The location of one address; return addresses are looked up at the call (pc - 1). */
 static long location_of(struct mt_unwinder *u, struct unwind_image *img, uint64_t pc,
 			bool return_address)
@@ -572,14 +581,8 @@ static long location_of(struct mt_unwinder *u, struct unwind_image *img, uint64_
 		if (loc != -1)
 			return loc;
 	}
-	if (!mod) {
-		/* a library loaded after the maps were read */
-		if (img->dwfl && img->rereads < MT_MAPS_REREADS) {
-			img->rereads++;
-			if (report_maps(img, true) == 0)
-				mod = dwfl_addrmodule(img->dwfl, lookup);
-		}
-	}
+	if (!mod && reread_maps(img))
+		mod = dwfl_addrmodule(img->dwfl, lookup);
 	loc = mod ? elf_location(u, mod, lookup, img->jit.size > 0) : -1;
 	if (loc == -1 && img->jit.size > 0)
 		return unnamed_jit_location(u, img, lookup);
@@ -616,6 +619,11 @@ static int unwind_dwarf(struct unwind_image *img, const struct mt_sample_event *
 	img->sample = e;
 	/* ends with an error at the first frame it cannot unwind: the frames so far stand */
 	dwfl_getthread_frames(img->dwfl, e->tid, collect_frame, &w);
+	/* stopped in code outside every module: mapped after the maps were read */
+	if (w.nr && !dwfl_addrmodule(img->dwfl, pcs[w.nr - 1] - (w.nr > 1)) && reread_maps(img)) {
+		w.nr = 0;
+		dwfl_getthread_frames(img->dwfl, e->tid, collect_frame, &w);
+	}
 	img->sample = NULL;
 	return w.nr;
 }

@@ -1,33 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * util.c - checked number parsing, the clock, byte formatting, error
- * messages and all-or-nothing output files (see util.h).
+ * messages (see util.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <search.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "text.h"
 #include "util.h"
 
 void mt_err(const char *fmt, ...)
 {
+	char message[1024], safe[4096];
 	va_list ap;
 
-	fputs("memtrace: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* a path or a command from the command line may hold anything: one clean line */
+	fprintf(stderr, "memtrace: %s\n", mt_text_safe(message, MT_TEXT_TERMINAL, safe, sizeof(safe)));
 }
 
 int mt_ensure_mem(void **items, size_t *cap, size_t elem_size, size_t need)
@@ -180,98 +180,6 @@ char *mt_format_bytes(uint64_t bytes, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%.1f %s", v, units[u]);
 	return buf;
-}
-
-int mt_outfile_open(struct mt_outfile *out, const char *path)
-{
-	const char *slash, *base;
-	int fd, err;
-
-	memset(out, 0, sizeof(*out));
-	if (strcmp(path, "-") == 0) {
-		out->path = strdup(path);
-		out->f = stdout;
-		return out->path ? 0 : -ENOMEM;
-	}
-	slash = strrchr(path, '/');
-	base = slash ? slash + 1 : path;
-	if (!*base)
-		return -EISDIR;
-	out->path = strdup(path);
-	if (!out->path ||
-	    asprintf(&out->tmp_path, "%.*s.%s.memtrace-XXXXXX", (int)(base - path), path, base) < 0) {
-		out->tmp_path = NULL;
-		err = -ENOMEM;
-		goto fail;
-	}
-	/* mkstemp: O_EXCL on a fresh name, so a planted symlink is never followed */
-	fd = mkstemp(out->tmp_path);
-	if (fd < 0) {
-		err = -errno;
-		free(out->tmp_path);
-		out->tmp_path = NULL;
-		goto fail;
-	}
-	/* mkstemp makes 0600; give the file the mode a plain create would have */
-	mode_t mask = umask(0);
-	unsigned int uid, gid;
-
-	umask(mask);
-	if (fchmod(fd, 0644 & ~mask) || (mt_sudo_caller(&uid, &gid) && fchown(fd, uid, gid))) {
-		err = -errno;
-		close(fd);
-		goto fail;
-	}
-	out->f = fdopen(fd, "w");
-	if (!out->f) {
-		err = -errno;
-		close(fd);
-		goto fail;
-	}
-	return 0;
-fail:
-	if (out->tmp_path)
-		unlink(out->tmp_path);
-	free(out->tmp_path);
-	free(out->path);
-	memset(out, 0, sizeof(*out));
-	return err;
-}
-
-int mt_outfile_commit(struct mt_outfile *out)
-{
-	int err = 0;
-
-	if (!out->f)
-		return 0;
-	if (fflush(out->f) || ferror(out->f))
-		err = -(errno ? errno : EIO);
-	if (out->tmp_path) {
-		if (fclose(out->f) && !err)
-			err = -(errno ? errno : EIO);
-		out->f = NULL;
-		if (!err && rename(out->tmp_path, out->path))
-			err = -errno;
-		if (err)
-			unlink(out->tmp_path);
-	}
-	out->f = NULL;
-	free(out->tmp_path);
-	free(out->path);
-	out->tmp_path = out->path = NULL;
-	return err;
-}
-
-void mt_outfile_abort(struct mt_outfile *out)
-{
-	if (out->tmp_path) {
-		if (out->f)
-			fclose(out->f);
-		unlink(out->tmp_path);
-	}
-	free(out->tmp_path);
-	free(out->path);
-	memset(out, 0, sizeof(*out));
 }
 
 int mt_parse_listen(const char *listen, struct sockaddr_storage *addr)

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * util.h - small helpers used across memtrace: checked number parsing, the
- * clock, byte formatting, error messages, and output files that appear whole
- * or not at all.
+ * clock, byte formatting, error messages.
  */
 #ifndef MEMTRACE_UTIL_H
 #define MEMTRACE_UTIL_H
@@ -61,22 +60,5 @@ uint64_t mt_now_ns(void);
 
 /* "1.5 MiB": writes at most `size` bytes into buf and returns buf. */
 char *mt_format_bytes(uint64_t bytes, char *buf, size_t size);
-
-/*
- * An output file written whole or not at all: created at open (so that an
- * unwritable path fails before tracing starts) as a hidden temporary in the
- * same directory, renamed over `path` at commit, removed at abort. "-" means
- * stdout, which is used directly. Under sudo the file belongs to the caller.
- */
-struct mt_outfile {
-	char *path;
-	char *tmp_path; /* NULL for stdout */
-	FILE *f;
-};
-
-int mt_outfile_open(struct mt_outfile *out, const char *path);
-/* Flush, check for write errors, rename into place; 0 or -errno. */
-int mt_outfile_commit(struct mt_outfile *out);
-void mt_outfile_abort(struct mt_outfile *out);
 
 #endif /* MEMTRACE_UTIL_H */

@@ -105,3 +105,25 @@ step() {
 		sleep 0.05
 	done
 }
+
+# In FILE's table whose header line starts with HEADER, every row's first
+# column ends before the column COLUMN (a header word) starts, in characters:
+# long names are cut, never pushed into the next column.
+assert_aligned() {
+	/usr/bin/python3 - "$@" <<'PY' || fail "columns of $1 misaligned under $2: $(grep -A 5 "^$2" "$1" | head -n 6)"
+import sys
+path, header, column = sys.argv[1:4]
+lines = open(path, encoding="utf-8").read().split("\n")
+start = next(i for i, l in enumerate(lines) if l.startswith(header))
+at = lines[start].index(column)
+rows = 0
+for line in lines[start + 1:]:
+    if not line.strip() or line.startswith("..."):
+        break
+    if line[at - 1] != " " or line[at] == " ":
+        sys.exit(1)
+    rows += 1
+sys.exit(0 if rows else 1)
+PY
+	echo "ok: $1: columns aligned under $2"
+}

@@ -134,6 +134,9 @@ test_audit_flags_containers() {
 	assert_eq "tight verdict" "$(jqf "$e | .verdict" audit.json)" at-risk
 	assert_eq "tight limit" "$(jqf "$e | .limit_bytes" audit.json)" $((64 * MIB))
 	grep -q "over-provisioned" audit.txt || fail "text audit: $(cat audit.txt)"
+	# 64-character ids are cut to their column
+	assert_aligned audit.txt CONTAINER POD
+	assert_eq "the margin as written" "$(grep -o '"margin":[^,}]*' audit.json | tr -d ' ')" '"margin":0.2'
 }
 
 # --container ID: only that container's processes are traced; the host's are not
@@ -180,4 +183,19 @@ run_expect_scope_errors() {
 	set -e
 	assert_eq "unknown cgroup exits 1" "$status" 1
 	grep -q "no memory cgroup '/no/such/cgroup'" e2.txt || fail "message: $(cat e2.txt)"
+}
+
+# a cgroup path longer than its column is cut (its end kept), never
+# pushing the columns after it
+test_long_cgroup_paths_cut_to_their_column() {
+	require_bpf
+	local base=/sys/fs/cgroup/memory
+	[ -d "$base" ] || base=/sys/fs/cgroup
+	local cg=$base/memtrace-test-$$-a-cgroup-name-far-too-long-for-forty-columns
+	mkdir "$cg"
+	trap 'rmdir "'"$cg"'" 2> /dev/null || true' EXIT
+	"$MEMTRACE" --by cgroup -- sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" 20' sh "$cg" \
+		"$WL/grow" > out.txt
+	grep -q "^….*-far-too-long-for-forty-columns " out.txt || fail "the path's end is not shown: $(cat out.txt)"
+	assert_aligned out.txt CGROUP POD
 }

@@ -100,3 +100,16 @@ test_output_not_half_written() {
 	ls -a | grep -q memtrace- && fail "temporary file left behind"
 	return 0
 }
+
+# small slips: the right exit status, the limits said, long commands cut
+test_option_limits_and_long_commands() {
+	run_expect 2 "invalid value for --listen" serve --listen localhost:abc
+	run_expect 2 "invalid value for --max-procs: '8' (16 to" --max-procs 8 -- true
+	run_expect 2 "audit is by container or cgroup" audit -d 1 --by process
+	require_bpf
+	# 100,000 arguments: the header is cut, as JSON's cmdline is
+	"$MEMTRACE" --json r.json -- true $(seq 100000) > out.txt
+	assert_ge "header cut (bytes)" 400 "$(head -n 1 out.txt | wc -c)"
+	grep -q "(100001 arguments)" out.txt || fail "the header does not say it is cut: $(head -c 300 out.txt)"
+	assert_eq "all arguments in JSON" "$(jqf '.command | length' r.json)" 100001
+}

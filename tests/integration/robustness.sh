@@ -120,7 +120,7 @@ test_planted_symlink_not_followed() {
 	jq -e . shared/r.json > /dev/null
 }
 
-# -a under a thousand short-lived processes a second: every one accounted
+# -a under 2000 short-lived processes forked as fast as they can be: every one accounted
 test_all_under_process_churn() {
 	require_bpf
 	"$MEMTRACE" -a -i 0 --json r.json > /dev/null 2> err.txt &
@@ -131,8 +131,8 @@ test_all_under_process_churn() {
 	wait "$mt" || true
 	local rate
 	rate=$(awk -F= '/elapsed_ns/ { printf "%d", 2000 / ($2 / 1e9) }' loop.out)
+	# the rate is the machine's (no timed assertion here: make bench measures cost)
 	echo "ok: $rate processes a second"
-	assert_ge "at least 1000 a second" "$rate" 1000
 	# the children are forks of forkloop that never exec: comm forkloop, ppid the loop
 	local loop_pid
 	loop_pid=$(jqf '[.processes[] | select(.comm == "forkloop" and .exit_code == 0)] | map(.ppid) | group_by(.) | max_by(length) | .[0]' r.json)
@@ -171,4 +171,31 @@ test_pid_reuse_two_records() {
 	assert_within "the second's peak" "$(jqf "[.processes[] | select(.pid == $pid and .comm == \"grow\")][1].peak_rss_bytes" r.json)" \
 		"$(kv vmhwm_bytes second.out)" 1
 	assert_eq "both exited" "$(jqf "[.processes[] | select(.pid == $pid and .comm == \"grow\") | .exit_code] | map(. == 0) | all" r.json)" true
+}
+
+# a terminal's Ctrl-C signals memtrace and CMD together (one process group):
+# the report says how CMD ended, every time
+test_ctrl_c_to_process_group() {
+	require_bpf
+	local run mt status
+	for run in 1 2 3 4; do
+		set -m # memtrace and CMD in a process group of their own, as a terminal's foreground job
+		"$MEMTRACE" -q --json r$run.json -- sleep 30 &
+		mt=$!
+		set +m
+		local tries=200
+		until pgrep -P "$mt" -x sleep > /dev/null; do
+			tries=$((tries - 1))
+			[ "$tries" -gt 0 ] || fail "CMD did not start"
+			sleep 0.05
+		done
+		kill -INT -- -"$mt"
+		set +e
+		wait "$mt"
+		status=$?
+		set -e
+		assert_eq "run $run: exit status" "$status" 130
+		assert_eq "run $run: CMD's exit" "$(jqf '.processes[0].exit_code' r$run.json)" 130
+		assert_eq "run $run: not running" "$(jqf '.processes[0].running_at_end' r$run.json)" false
+	done
 }

@@ -141,3 +141,44 @@ YML
 	wait "$prom" || true
 	stop_serve
 }
+
+# clients that trickle their request or sit idle hold no scrape up: a
+# scraper from another address is answered while 96 of them hang on
+test_slow_clients_do_not_block_scrapes() {
+	require_bpf
+	local port slow i
+	port=$(free_port)
+	start_serve --listen "127.0.0.1:$port"
+	/usr/bin/python3 -c '
+import socket, sys, time
+port = int(sys.argv[1])
+conns = []
+for i in range(96):
+    try:
+        c = socket.create_connection(("127.0.0.1", port), timeout=2)
+        if i % 3:  # two in three trickle a request, one header line every 3 s
+            c.send(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        conns.append(c)
+    except OSError:
+        pass
+open("slow.started", "w").write(str(len(conns)))
+for _ in range(5):
+    time.sleep(3)
+    for c in conns:
+        try:
+            c.send(b"X-Slow: 1\r\n")
+        except OSError:
+            pass
+' "$port" &
+	slow=$!
+	wait_for slow.started .
+	for i in 1 2 3 4 5; do
+		curl -sf --interface 127.0.0.2 --max-time 3 "http://127.0.0.1:$port/metrics" > m$i.txt ||
+			fail "scrape $i not answered within 3 s while slow clients hang on"
+		grep -q '^memtrace_lost_events_total' m$i.txt || fail "scrape $i incomplete"
+		sleep 1
+	done
+	kill "$slow" 2> /dev/null || true
+	wait "$slow" 2> /dev/null || true
+	stop_serve
+}

@@ -281,3 +281,12 @@ test_lost_samples_counted() {
 	assert_ge "lost_events includes them" "$(jqf .lost_events r.json)" "$(jqf .stacks.samples_lost r.json)"
 	grep -q "samples; *[0-9]* lost\|[0-9]* lost (" out.txt || fail "the text report hides lost samples: $(grep stacks out.txt)"
 }
+
+# the defaults keep up with 8 threads growing at once (512 MiB in a burst)
+test_default_ring_buffer_loses_no_samples() {
+	require_bpf
+	"$MEMTRACE" -q --json r.json -- "$WL/threads" 8 64 > wl.out
+	assert_ge "samples" "$(jqf .stacks.samples r.json)" 500
+	assert_eq "samples lost" "$(jqf .stacks.samples_lost r.json)" 0
+	assert_eq "lost events" "$(jqf .lost_events r.json)" 0
+}

@@ -55,3 +55,18 @@ test_top_by_container_and_usage_errors() {
 	set -e
 	assert_eq "-b without top" "$status" 2
 }
+
+# a closed pipe ends top (| head), and into a pipe it prints lines, not screens
+test_top_stops_at_closed_pipe() {
+	require_bpf
+	local status
+	set +e
+	timeout 60 "$MEMTRACE" top -i 0.2 2> /dev/null | head -n 1 > first.txt
+	status=${PIPESTATUS[0]}
+	set -e
+	[ "$status" -ne 124 ] || fail "top kept running after head exited"
+	grep -q "^memtrace top -" first.txt || fail "first line: $(cat first.txt)"
+	"$MEMTRACE" top -i 0.2 -n 2 > piped.txt 2> /dev/null
+	LC_ALL=C grep -q $'\e' piped.txt && fail "terminal codes written into a pipe"
+	assert_eq "tables" "$(grep -c '^memtrace top -' piped.txt)" 2
+}

@@ -173,9 +173,20 @@ for suite in "${suites[@]}"; do
 	kvm_works "$image" && accel=(-accel kvm -cpu host,-arch-capabilities)
 	echo "== $release ($suite, $ARCH, ${accel[1]%%,*})"
 	start=$(date +%s)
-	timeout "$KERNEL_TIMEOUT" "${qemu[@]}" "${accel[@]}" -kernel "$image" -initrd "$INITRD" \
-		-append "$cmdline" -serial "file:$log" > /dev/null 2>&1
-	status=$?
+	for attempt in 1 2; do
+		timeout "$KERNEL_TIMEOUT" "${qemu[@]}" "${accel[@]}" -kernel "$image" -initrd "$INITRD" \
+			-append "$cmdline" -serial "file:$log" > /dev/null 2>&1
+		status=$?
+		# TCG runs a vCPU's stale translation of code the kernel has just patched
+		# (a static key flipped as memtrace attaches): the guest dies of an int3
+		# its own patching no longer expects. Not memtrace's fault, nor a real CPU's:
+		# booted again, said, with the vCPUs on one host thread (no stale
+		# translation across vCPUs; slower, so only then).
+		[ "$attempt" = 1 ] && [ "${accel[1]%%,*}" = tcg ] && grep -q 'Oops: int3' "$log" || break
+		echo "  (the guest died of an int3 oops in patched code under TCG: booting it again, thread=single)"
+		cp "$log" "$log.int3"
+		accel=(-accel tcg,thread=single -cpu max)
+	done
 	secs=$(($(date +%s) - start))
 	if [ -n "${GUEST_CMD:-}" ]; then
 		tr -d '\r' < "$log" | sed -n '/^MEMTRACE-GUEST-KERNEL/,/^MEMTRACE-GUEST-END/p'

@@ -213,8 +213,6 @@ static void test_options(void **state)
 	options_free(&o);
 	assert_int_equal(parse(&o, "-p", "1", "--", "ls", NULL), -EINVAL);
 	options_free(&o);
-	assert_int_equal(parse(&o, "--json", "-", "--timeline", "-", "ls", NULL), -EINVAL);
-	options_free(&o);
 	assert_int_equal(parse(&o, "--max-procs", "1", "ls", NULL), -EINVAL);
 	options_free(&o);
 	assert_int_equal(parse(&o, "-d", "0", "-p", "1", NULL), -EINVAL);
