@@ -9,7 +9,9 @@
 #   make bench      overhead and accuracy benchmark (interleaved runs, medians)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 60)
 #   make soak       memtrace -a under churn for SOAK_SECONDS (default 600)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man page, completion, systemd unit)
+#   make deb        .output/memtrace_<version>_<arch>.deb (ARCH=arm64: the arm64 one)
+#   make image      .output/memtrace-<version>-oci.tar, the DaemonSet's OCI image
 #   make clean
 #   V=1 shows the full commands; SANITIZE=1 builds userspace with ASan+UBSan.
 
@@ -33,8 +35,11 @@ ifeq ($(CROSS),1)
 MULTIARCH := $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu,x86_64-linux-gnu)
 CC := $(MULTIARCH)-gcc
 PKG_CONFIG := PKG_CONFIG_LIBDIR=/usr/lib/$(MULTIARCH)/pkgconfig:/usr/share/pkgconfig pkg-config
-# the BTF of Debian 13's kernel for that architecture (tools/fetch-kernel.sh)
+# the BTF of Debian 13's kernel for that architecture (tools/fetch-kernel.sh),
+# unless the environment names one (tools/build-deb.sh: the package's build)
+ifneq ($(origin VMLINUX_BTF),environment)
 VMLINUX_BTF := $(OUTPUT)/vmlinux.btf
+endif
 endif
 
 ifeq ($(V),1)
@@ -45,10 +50,15 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# the version is the Debian package's; the commit is git's, or COMMIT's in
+# the source tree `make deb` builds from (it has no .git)
+VERSION := $(shell sed -n '1s/^memtrace .\([^ ]*\). .*/\1/p' debian/changelog)
+COMMIT := $(shell cat COMMIT 2>/dev/null || git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+
 LIBS_PC := libbpf libelf zlib json-c libdw libprotobuf-c libmicrohttpd capstone
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
-	  -I$(OUTPUT) -I$(OUTPUT)/src -Ibpf -Isrc $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+	  $(CPPFLAGS) -I$(OUTPUT) -I$(OUTPUT)/src -Ibpf -Isrc $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -ldw -lprotobuf-c -lmicrohttpd -lcapstone)
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -82,15 +92,19 @@ FUZZ_SECONDS ?= 60
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps demo test test-kernels bench fuzz soak install uninstall clean help workloads memtrace
+.PHONY: all deps demo test test-kernels bench fuzz soak install uninstall clean help workloads memtrace \
+	build docs deb image FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: deps
-	$(Q)$(MAKE) --no-print-directory $(if $(CROSS),$(OUTPUT)/memtrace workloads,memtrace)
+	$(Q)$(MAKE) --no-print-directory $(if $(CROSS),$(OUTPUT)/memtrace workloads,memtrace docs)
 
 deps:
 	$(Q)tools/install-deps.sh $(if $(CROSS),build-$(DEB_ARCH),build)
+
+# the binary and its manual page, nothing installed (debian/rules: Build-Depends did)
+build: $(OUTPUT)/memtrace $(OUTPUT)/memtrace.1
 
 # ./memtrace points at the build last made (plain or SANITIZE=1)
 memtrace: $(OUTPUT)/memtrace
@@ -100,6 +114,20 @@ $(OUTPUT)/memtrace: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# what --version and memtrace_build_info say; rewritten only when it changed
+$(OUTPUT)/build_version.h: FORCE | $(OUTPUT)
+	$(Q)printf '#define MEMTRACE_VERSION "%s"\n#define MEMTRACE_COMMIT "%s"\n' '$(VERSION)' '$(COMMIT)' > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+$(OUTPUT)/src/version.o: $(OUTPUT)/build_version.h
+
+# the manual page, from its scdoc source
+docs: $(OUTPUT)/memtrace.1
+
+$(OUTPUT)/memtrace.1: docs/memtrace.1.scd | $(OUTPUT)
+	$(call msg,SCDOC,$@)
+	$(Q)scdoc < $< > $@
+
 $(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/workloads $(OUTPUT)/unit $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
@@ -107,7 +135,7 @@ $(OUTPUT)/vmlinux.btf: | $(OUTPUT)
 	$(call msg,BTF,$@)
 	$(Q)tools/kernel-btf.sh "$$(tools/fetch-kernel.sh trixie $(DEB_ARCH))" > $@
 
-$(VMLINUX_H): $(if $(CROSS),$(OUTPUT)/vmlinux.btf) | $(OUTPUT)
+$(VMLINUX_H): $(if $(CROSS),$(VMLINUX_BTF)) | $(OUTPUT)
 	$(call msg,GEN,$@)
 	$(Q)test -r $(VMLINUX_BTF) || { echo "make: $(VMLINUX_BTF) missing: memtrace needs a kernel with BTF (CONFIG_DEBUG_INFO_BTF)" >&2; exit 1; }
 	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
@@ -185,9 +213,13 @@ fuzz: $(FUZZERS)
 demo: all workloads
 	./memtrace -- $(OUTPUT)/workloads/spike 64 20
 
+# the package and the image too, and the Debian 12 root (downloaded once):
+# tests/integration/package.sh installs and runs them
 test:
 	$(Q)tools/install-deps.sh test
-	$(Q)$(MAKE) --no-print-directory memtrace workloads $(UNIT_TESTS) $(FUZZERS)
+	$(Q)$(MAKE) --no-print-directory memtrace docs workloads $(UNIT_TESTS) $(FUZZERS)
+	$(Q)$(MAKE) --no-print-directory image
+	$(Q)tools/debian-root.sh bookworm $(DEB) > /dev/null
 	$(Q)MEMTRACE_OUTPUT=$(OUTPUT) tests/run.sh $(TESTS)
 
 # Debian's kernels (5.10, 6.1, 6.12, the newest) booted in qemu, the guest-side
@@ -210,18 +242,50 @@ bench:
 	$(Q)$(MAKE) --no-print-directory memtrace workloads
 	$(Q)tools/bench.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(OUTPUT)/memtrace $(DESTDIR)$(PREFIX)/bin/memtrace
+# the binary, its manual page, its bash completion and the systemd unit
+# (whose ExecStart names the installed binary); debian/rules calls this too
+COMPLETIONS_DIR = $(PREFIX)/share/bash-completion/completions
+UNIT_DIR ?= $(if $(filter /usr,$(PREFIX)),/lib,$(PREFIX)/lib)/systemd/system
+install: $(OUTPUT)/memtrace $(OUTPUT)/memtrace.1
+	install -D -m 0755 $(OUTPUT)/memtrace $(DESTDIR)$(PREFIX)/bin/memtrace
+	install -D -m 0644 $(OUTPUT)/memtrace.1 $(DESTDIR)$(PREFIX)/share/man/man1/memtrace.1
+	install -D -m 0644 completion/memtrace.bash $(DESTDIR)$(COMPLETIONS_DIR)/memtrace
+	install -d $(DESTDIR)$(UNIT_DIR)
+	sed 's|/usr/local/bin/memtrace|$(PREFIX)/bin/memtrace|' deploy/memtrace.service \
+		> $(DESTDIR)$(UNIT_DIR)/memtrace.service
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/memtrace
+	rm -f $(DESTDIR)$(PREFIX)/bin/memtrace $(DESTDIR)$(PREFIX)/share/man/man1/memtrace.1 \
+		$(DESTDIR)$(COMPLETIONS_DIR)/memtrace $(DESTDIR)$(UNIT_DIR)/memtrace.service
+
+# .output/memtrace_<version>_<arch>.deb, built by dpkg-buildpackage from a
+# copy of the source tree (it writes into debian/ and next to the tree);
+# again when a source, or the commit --version names, changed
+DEB := $(OUTPUT)/memtrace_$(VERSION)_$(DEB_ARCH).deb
+DEB_SOURCES := $(wildcard Makefile src/* bpf/* docs/* completion/* debian/* debian/source/* \
+	deploy/memtrace.service tools/build-deb.sh)
+deb: $(DEB)
+
+$(DEB): $(DEB_SOURCES) $(OUTPUT)/build_version.h
+	$(Q)tools/install-deps.sh $(if $(CROSS),deb-$(DEB_ARCH),deb)
+	$(call msg,DEB,$@)
+	$(Q)tools/build-deb.sh $(DEB_ARCH) $(OUTPUT) '$(COMMIT)' > /dev/null
+
+# .output/memtrace-<version>-oci.tar: the package's files and their libraries
+# as an OCI image layout, entrypoint `memtrace serve` (the DaemonSet's image)
+IMAGE := $(OUTPUT)/memtrace-$(VERSION)$(if $(CROSS),-$(DEB_ARCH))-oci.tar
+image: $(IMAGE)
+
+$(IMAGE): $(DEB) tools/build-image.sh
+	$(Q)tools/install-deps.sh image
+	$(call msg,IMAGE,$@)
+	$(Q)tools/build-image.sh $(DEB_ARCH) $(DEB) $@ '$(COMMIT)' > /dev/null
 
 clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf .output .output-sanitize .output-arm64 memtrace
 
 help:
-	@sed -n '1,15p' Makefile
+	@sed -n '1,17p' Makefile
 
 -include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/src/*.d $(OUTPUT)/unit/*.d)

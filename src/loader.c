@@ -289,6 +289,54 @@ static void describe_kernel(const struct btf *vmlinux, struct mt_kernel *k)
 	k->rss_split = btf__find_by_name_kind(vmlinux, "mm_rss_stat", BTF_KIND_STRUCT) > 0;
 }
 
+/* What a probe that needs privileges answered: without them, a failure tells nothing. */
+static const char *privileged_answer(bool yes, bool privileged)
+{
+	return yes ? "yes" : privileged ? "no" : "unknown (needs root)";
+}
+
+void mt_tracer__print_features(FILE *f)
+{
+	bool privileged = geteuid() == 0, tracefs;
+	struct btf *vmlinux;
+	int args;
+
+	libbpf_set_print(libbpf_print); /* quiet: the answers say it */
+	vmlinux = btf__load_vmlinux_btf();
+	fprintf(f, "BTF: %s\n", vmlinux ? "yes" : "no (memtrace needs CONFIG_DEBUG_INFO_BTF)");
+	fprintf(f, "ring buffer: %s\n",
+		privileged_answer(libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0,
+				  privileged));
+	fprintf(f, "bpf_spin_lock in tracing programs: %s\n",
+		!privileged ? "unknown (needs root)" : tracing_spin_locks() ? "yes" : "no (emulated)");
+	tracefs = !access("/sys/kernel/tracing/events", F_OK) ||
+		  !access("/sys/kernel/debug/tracing/events", F_OK);
+	fprintf(f, "trace event kmem:rss_stat (--exact): %s\n",
+		!tracefs ? "unknown (tracefs is not mounted; --exact mounts it)" :
+		has_classic_event("kmem", "rss_stat") ? "yes" : "no");
+	if (!vmlinux)
+		return;
+	fprintf(f, "bpf_task_pt_regs: %s\n",
+		has_helper(vmlinux, "BPF_FUNC_task_pt_regs") ? "yes" :
+		"no (user registers read from the kernel stack)");
+	fprintf(f, "RSS counters: %s\n",
+		btf__find_by_name_kind(vmlinux, "mm_rss_stat", BTF_KIND_STRUCT) > 0 ?
+		"split (mm_rss_stat atomics plus per-thread caches, before 6.2)" :
+		"percpu (6.2 and later)");
+	for (size_t i = 0; i < NR_HOOKS; i++) {
+		/* each tracepoint once, with the arguments it has here */
+		if (!hooks[i].btf_name || (i && !strcmp(hooks[i - 1].tracepoint, hooks[i].tracepoint)))
+			continue;
+		args = tracepoint_args(vmlinux, hooks[i].btf_name);
+		if (args < 0)
+			fprintf(f, "tracepoint %s: no\n", hooks[i].tracepoint);
+		else
+			fprintf(f, "tracepoint %s: yes, %d argument%s\n", hooks[i].tracepoint, args,
+				args == 1 ? "" : "s");
+	}
+	btf__free(vmlinux);
+}
+
 /* Every pid indexes proc_slot: size it to the largest pid the kernel hands out. */
 static __u32 read_pid_max(void)
 {

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kernel.h"
 #include "memtrace.h"
@@ -36,6 +37,9 @@ struct mt_tracer_config {
 
 /* Ring-buffer callback: one record, in order. Returns 0 or -errno (stops the poll). */
 typedef int (*mt_event_fn)(void *ctx, const void *data, size_t size);
+
+/* The BPF features of the running kernel memtrace uses, one line each (--version). */
+void mt_tracer__print_features(FILE *f);
 
 /* Checks the kernel, opens and loads. NULL with errno set, after one stderr line. */
 struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_fn fn, void *ctx);

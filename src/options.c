@@ -20,10 +20,7 @@
 #include "output.h"
 #include "top.h"
 #include "util.h"
-
-#ifndef MEMTRACE_VERSION
-#define MEMTRACE_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 #define BIT(mode) (1u << (mode))
 #define TRACE_MODES (BIT(MT_MODE_COMMAND) | BIT(MT_MODE_PIDS) | BIT(MT_MODE_ALL))
@@ -47,10 +44,10 @@ static const struct mode {
 	[MT_MODE_TOP] = { "top", "memtrace top", "top [-b] [-n N] [-i SECS] [--by WHAT] [--sort KEY]",
 			  MT_BY_PROCESS, false, false },
 	[MT_MODE_AUDIT] = { "audit", "memtrace audit",
-			    "audit -d SECS [--by container|cgroup] [--margin PCT] [--json FILE]",
+			    "audit -d SECS [--by WHAT] [--margin PCT] [--json FILE]",
 			    MT_BY_CONTAINER, false, false },
 	[MT_MODE_SERVE] = { "serve", "memtrace serve",
-			    "serve [--listen HOST:PORT] [--top N] [--cgroup PATH|--container ID]",
+			    "serve [--listen HOST:PORT] [--cgroup PATH|--container ID]",
 			    MT_BY_CONTAINER, false, true },
 };
 
@@ -196,6 +193,11 @@ static const struct option_spec options[] = {
 };
 
 #define NR_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+const char *options_long_name(size_t i)
+{
+	return i < NR_OPTIONS ? options[i].name : NULL;
+}
 
 const char *options_mode_name(enum mt_mode mode)
 {
@@ -389,9 +391,9 @@ void options_usage(FILE *f)
 			wrap(f, help, 27, 80);
 		}
 	}
-	fputs("\nExit status: CMD's (128+N if killed by signal N); 130/143/129 on "
-	      "SIGINT/SIGTERM/SIGHUP;\n1 on a runtime failure; 2 on a usage error; 126/127 if CMD "
-	      "cannot be run.\n",
+	fputs("\nExit status: CMD's (128+N if killed by signal N); 130/143/129 on\n"
+	      "SIGINT/SIGTERM/SIGHUP; 1 on a runtime failure; 2 on a usage error; 126/127\n"
+	      "if CMD cannot be run.\n",
 	      f);
 }
 
@@ -549,7 +551,7 @@ int options_parse(struct mt_options *opts, int argc, char **argv)
 			return 1;
 		}
 		if (o->kind == K_VERSION) {
-			printf("memtrace %s\n", MEMTRACE_VERSION);
+			version_print(stdout);
 			return 1;
 		}
 		err = set_value(opts, o, optarg);

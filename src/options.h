@@ -89,4 +89,7 @@ void options_usage(FILE *f);
 /* "memtrace top", "-p", ...: how a mode is asked for, for messages. */
 const char *options_mode_name(enum mt_mode mode);
 
+/* The i-th long option the parser accepts ("json"); NULL past the last. */
+const char *options_long_name(size_t i);
+
 #endif /* MEMTRACE_OPTIONS_H */

@@ -19,10 +19,7 @@
 #include "prometheus.h"
 #include "text.h"
 #include "rss_track.h"
-
-#ifndef MEMTRACE_VERSION
-#define MEMTRACE_VERSION "0.1.0"
-#endif
+#include "version.h"
 
 struct writer {
 	FILE *f;
@@ -296,8 +293,8 @@ static void write_health(struct writer *w, const struct mt_report *r)
 	for (i = 0; i < r->nr_programs; i++)
 		sample_seconds(w, "memtrace_bpf_run_seconds_total", r->programs[i].run_ns / 1e9,
 			       "program", r->programs[i].name);
-	family(w, "memtrace_build_info", "gauge", "memtrace's version.");
-	sample(w, "memtrace_build_info", 1, "version", MEMTRACE_VERSION, NULL);
+	family(w, "memtrace_build_info", "gauge", "memtrace's version and the commit it was built from.");
+	sample(w, "memtrace_build_info", 1, "version", mt_version, "commit", mt_commit, NULL);
 }
 
 int prometheus_write(FILE *f, const struct mt_report *r, size_t top, bool openmetrics)

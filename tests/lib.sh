@@ -34,6 +34,11 @@ require_bpf() {
 	return 0
 }
 
+# memtrace's version: the Debian package's (debian/changelog's first line)
+package_version() {
+	sed -n '1s/^memtrace (\([^)]*\)).*/\1/p' "$ROOT/debian/changelog"
+}
+
 # value of key=value in a workload's output file
 kv() {
 	sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p" "$2" | tail -n 1

@@ -2,12 +2,14 @@
 /*
  * test_parsers.c - the parsers of untrusted or user-given text: numbers and
  * pid lists (util.c), /proc/PID/status and stat, argv joining (procfs.c),
- * and the command line (options.c).
+ * and the command line (options.c), every option of which is documented.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -219,6 +221,67 @@ static void test_options(void **state)
 	options_free(&o);
 }
 
+/* The output of a shell command, whole (NULL if it failed). */
+static char *command_output(const char *cmd)
+{
+	FILE *p = popen(cmd, "r"), *out;
+	char *text = NULL, buf[4096];
+	size_t len = 0, n;
+
+	assert_non_null(p);
+	out = open_memstream(&text, &len);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(out);
+	if (pclose(p)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Does text hold --name as a whole word (not --name-more)? */
+static bool has_option(const char *text, const char *name)
+{
+	char word[64];
+	const char *p;
+	size_t len;
+
+	len = snprintf(word, sizeof(word), "--%s", name);
+	for (p = text; (p = strstr(p, word)); p += len) {
+		if (!p[len] || !strchr("abcdefghijklmnopqrstuvwxyz-", p[len]))
+			return true;
+	}
+	return false;
+}
+
+/* Every long option the parser accepts is in --help and in the man page as rendered. */
+static void test_every_option_documented(void **state)
+{
+	const char *out = getenv("MEMTRACE_OUTPUT"), *name;
+	char *help = NULL, *man, cmd[512];
+	size_t len = 0, i;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&help, &len);
+	options_usage(f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "LC_ALL=C MANWIDTH=1000 man -P cat -l %s/memtrace.1 2>&1",
+		 out ? out : ".output");
+	man = command_output(cmd);
+	assert_non_null(man);
+	for (i = 0; (name = options_long_name(i)); i++) {
+		if (!has_option(help, name))
+			fail_msg("--%s is not in --help", name);
+		if (!has_option(man, name))
+			fail_msg("--%s is not in the man page", name);
+	}
+	assert_true(i > 30);
+	free(help);
+	free(man);
+}
+
 /* Each mode's own defaults, and the options that go with one mode only. */
 static void test_option_modes(void **state)
 {
@@ -296,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_join_args),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_option_modes),
+		cmocka_unit_test(test_every_option_documented),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
