@@ -113,7 +113,9 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 		waitpid(child, NULL, 0);
-		usleep(200 * 1000); /* the report comes after the child is long gone */
+		/* the child is long gone when its samples are read; the parent, whose
+		 * maps stand for it, lives on a while (1 s: memtrace may lag under load) */
+		usleep(1000 * 1000);
 	} else {
 		fprintf(stderr, "sites: unknown mode %s\n", mode);
 		return 2;
