@@ -87,7 +87,7 @@ WORKLOADS += $(OUTPUT)/workloads/sites-fp
 # libFuzzer targets over the parsers of untrusted text (clang's runtime: libclang-rt-dev)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB_SRCS := src/util.c src/text.c src/procfs.c src/container.c src/cgroup.c src/runtime_state.c
+FUZZ_LIB_SRCS := src/util.c src/text.c src/procfs.c src/container.c src/cgroup.c src/runtime_state.c src/workload.c
 FUZZ_SECONDS ?= 60
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))

@@ -21,6 +21,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "runtime_state.h"
+#include "workload.h"
 #include "util.h"
 
 struct cgroup_path {
@@ -321,19 +322,25 @@ uint64_t cgroups_id_of_pid(const struct mt_cgroups *cg, int pid)
 }
 
 /*
- * A container's names, from its runtime's state while it exists (it goes
- * with the container). Other cgroups are not looked up.
+ * A container's names and workload, from its runtime's state while it
+ * exists (it goes with the container); a unit's or a machine's from its
+ * name. Other cgroups are not looked up.
  */
 static void learn_names(struct cgroup_path *p)
 {
 	struct mt_container c;
+	bool found;
 
 	if (p->names_done)
 		return;
-	if (!container_from_cgroup_path(p->path, &c) || !c.id[0])
+	if (!container_from_cgroup_path(p->path, &c)) {
 		p->names_done = true;
-	else if (!runtime_names_for_cgroup("/run", p->path, &p->names))
-		p->names_done = true;
+		return;
+	}
+	found = !c.id[0] || !runtime_names_for_cgroup("/run", p->path, &p->names);
+	workload_learn(&c, MT_DOCKER_ROOT, &p->names);
+	/* a container whose runtime has not written its state yet: again next time */
+	p->names_done = found || p->names.workload[0];
 }
 
 const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id)
@@ -357,7 +364,7 @@ const struct mt_runtime_names *cgroups_runtime_names(struct mt_cgroups *cg, uint
 	if (!p)
 		return NULL;
 	learn_names(p);
-	return p->names.container[0] ? &p->names : NULL;
+	return p->names.container[0] || p->names.workload[0] ? &p->names : NULL;
 }
 
 static unsigned int depth(const char *path)

@@ -75,6 +75,7 @@ static json_object *entry_json(const struct mt_report *r, const struct mt_audit_
 	json_object_object_add(o, "container_name", str(cg->names.container));
 	json_object_object_add(o, "pod_name", str(cg->names.pod));
 	json_object_object_add(o, "namespace", str(cg->names.namespace_));
+	json_object_object_add(o, "workload", str(cg->names.workload));
 	json_object_object_add(o, "pod_uid", str(cg->container.pod_uid));
 	json_object_object_add(o, "qos", str(cg->container.qos));
 	json_object_object_add(o, "limit_bytes", e->limit ? u64(e->limit) : NULL);

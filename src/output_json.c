@@ -117,6 +117,7 @@ static json_object *cgroup_json(const struct mt_report *r, const struct mt_cgrou
 	add(o, "container_name", string_or_null(cg->names.container));
 	add(o, "pod_name", string_or_null(cg->names.pod));
 	add(o, "namespace", string_or_null(cg->names.namespace_));
+	add(o, "workload", string_or_null(cg->names.workload));
 	add(o, "pod_uid", string_or_null(c->pod_uid));
 	add(o, "qos", string_or_null(c->qos));
 	add(o, "processes", u64(cg->nr_procs));

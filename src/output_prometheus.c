@@ -77,9 +77,9 @@ static void sample_seconds(struct writer *w, const char *name, double value, con
 	fprintf(w->f, "\"} %.9f\n", value);
 }
 
-/* The labels of a cgroup: cAdvisor's id, name, pod, namespace, and the runtime. */
+/* The labels of a cgroup: cAdvisor's id, name, pod, namespace; the runtime and the workload. */
 struct cgroup_labels {
-	const char *id, *name, *pod, *namespace_, *runtime;
+	const char *id, *name, *pod, *namespace_, *runtime, *workload;
 	char label[256];
 };
 
@@ -95,11 +95,12 @@ static void cgroup_labels(const struct mt_report *r, uint64_t id, struct cgroup_
 	l->pod = cg ? cg->names.pod : "";
 	l->namespace_ = cg ? cg->names.namespace_ : "";
 	l->runtime = c->runtime ? c->runtime : "";
+	l->workload = cg ? cg->names.workload : "";
 }
 
 #define CGROUP_LABELS(l)                                                                           \
 	"id", (l)->id, "name", (l)->name, "pod", (l)->pod, "namespace", (l)->namespace_, "runtime",  \
-		(l)->runtime, NULL
+		(l)->runtime, "workload", (l)->workload, NULL
 
 static unsigned long long ooms_in(const struct mt_report *r, uint64_t id)
 {

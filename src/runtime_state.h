@@ -15,6 +15,7 @@ struct mt_runtime_names {
 	char container[MT_RUNTIME_NAME_LEN]; /* the runtime's name or id for it */
 	char pod[MT_RUNTIME_NAME_LEN];	     /* Kubernetes pod name; empty off k8s */
 	char namespace_[MT_RUNTIME_NAME_LEN];
+	char workload[2 * MT_RUNTIME_NAME_LEN]; /* what it is a run of (workload.h) */
 };
 
 /*

@@ -81,6 +81,43 @@ test_kubernetes_pod_attributed() {
 	assert_eq "qos" "$(jqf "$G | .qos" r.json)" burstable
 }
 
+# The workload each container runs: a Kubernetes pod's owner from the CRI
+# annotations its runtime's bundle carries, a Docker compose service from
+# Docker's own record of the container; in JSON and on /metrics
+test_workload_of_kubernetes_and_docker_containers() {
+	require_runc
+	local docker_id=cccc0b9a2c1d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f port
+	make_bundle pod "/kubepods/burstable/pod$POD_UID/$CTR_HEX" $((256 * MIB)) /grow 24 300
+	jq '.annotations = { "io.kubernetes.cri.container-name": "app",
+		"io.kubernetes.cri.sandbox-name": "web-7d9f8c6b5-x2x4z",
+		"io.kubernetes.cri.sandbox-namespace": "prod" }' pod/config.json > config.new
+	mv config.new pod/config.json
+	make_bundle compose "/docker/$docker_id" $((256 * MIB)) /grow 24 300
+	# Docker's record, as dockerd writes it (the test stands in for dockerd)
+	local record=/var/lib/docker/containers/$docker_id
+	mkdir -p "$record"
+	echo '{"ID":"'$docker_id'","Name":"/shop-db-1","Config":{"Image":"postgres:16",
+		"Labels":{"com.docker.compose.project":"shop","com.docker.compose.service":"db"}}}' \
+		> "$record/config.v2.json"
+	port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	start_all --prometheus "127.0.0.1:$port"
+	run_container mt-pod-$$ pod pod.out
+	run_container "$docker_id" compose compose.out
+	curl -sf "http://127.0.0.1:$port/metrics" > metrics.txt || true
+	stop_all
+	rm -rf "$record"
+	local pod=".groups[] | select(.container_id == \"$CTR_HEX\")"
+	local compose=".groups[] | select(.container_id == \"$docker_id\")"
+	assert_eq "pod's workload" "$(jqf "$pod | .workload" r.json)" prod/web
+	assert_eq "pod's container" "$(jqf "$pod | .container_name" r.json)" app
+	assert_eq "compose service's workload" "$(jqf "$compose | .workload" r.json)" shop/db
+	assert_eq "its name from Docker's record" "$(jqf "$compose | .container_name" r.json)" shop-db-1
+	grep -q '^memtrace_container_peak_rss_bytes{.*pod="web-7d9f8c6b5-x2x4z",namespace="prod",.*workload="prod/web"}' metrics.txt ||
+		fail "no workload label for the pod: $(grep peak_rss metrics.txt)"
+	grep -q '^memtrace_container_peak_rss_bytes{.*workload="shop/db"}' metrics.txt ||
+		fail "no workload label for the compose service: $(grep peak_rss metrics.txt)"
+}
+
 # a container pushed past its memory limit: the OOM kill names the container and process
 test_oom_kill_in_container() {
 	require_runc

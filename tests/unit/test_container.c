@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * test_container.c - cgroup path -> container rules (container.c) on paths
- * as the runtimes write them, and /proc/PID/cgroup parsing (cgroup.c).
+ * as the runtimes write them, /proc/PID/cgroup parsing (cgroup.c), and the
+ * workload a container runs (workload.c) from pod names and Docker's files.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include "cgroup.h"
 #include "container.h"
 #include "runtime_state.h"
+#include "workload.h"
 
 #define ID "3f4e0b9a2c1d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f"
 #define UID "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
@@ -217,6 +219,80 @@ static void test_runtime_names(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+static void expect_owner(const char *pod, const char *owner)
+{
+	char buf[MT_RUNTIME_NAME_LEN];
+
+	workload_pod_owner(pod, buf, sizeof(buf));
+	if (strcmp(buf, owner))
+		fail_msg("pod %s: owner %s, want %s", pod, buf, owner);
+}
+
+/* Pod names as the controllers make them. */
+static void test_pod_owner(void **state)
+{
+	(void)state;
+	expect_owner("web-7d9f8c6b5-x2x4z", "web");		  /* Deployment */
+	expect_owner("api-v2-5d8f7c9b4-bcdfg", "api-v2");	  /* Deployment, dashes in its name */
+	expect_owner("report-29012345-q7w2z", "report");	  /* CronJob's Job */
+	expect_owner("node-exporter-x7k2p", "node-exporter");	  /* DaemonSet */
+	expect_owner("migrate-db-8tq4n", "migrate-db");		  /* Job */
+	expect_owner("postgres-0", "postgres");			  /* StatefulSet */
+	expect_owner("kafka-broker-12", "kafka-broker");	  /* StatefulSet */
+	expect_owner("debug", "debug");				  /* a bare pod */
+	expect_owner("my-pod", "my-pod");			  /* "pod" has a vowel: not generated */
+	expect_owner("web-ABCDE", "web-ABCDE");			  /* upper case is never generated */
+	expect_owner("-0", "-0");				  /* nothing before the dash */
+	expect_owner("", "");
+}
+
+/* Docker's config.v2.json, the fields it has for ECS, compose and plain runs. */
+static void test_docker_workload(void **state)
+{
+	char root[] = "/tmp/memtrace-docker-XXXXXX", path[1024], workload[256], name[128];
+	static const struct {
+		const char *record, *workload, *name;
+	} cases[] = {
+		{ "{\"Name\":\"/ecs-api-3-web-a8b2\",\"Config\":{\"Image\":\"123.dkr.ecr/api:v3\","
+		  "\"Labels\":{\"com.amazonaws.ecs.task-definition-family\":\"api\","
+		  "\"com.amazonaws.ecs.container-name\":\"web\","
+		  "\"com.docker.compose.project\":\"x\",\"com.docker.compose.service\":\"y\"}}}",
+		  "api/web", "ecs-api-3-web-a8b2" },
+		{ "{\"Name\":\"/shop-db-1\",\"Config\":{\"Image\":\"postgres:16\",\"Labels\":{"
+		  "\"com.docker.compose.project\":\"shop\",\"com.docker.compose.service\":\"db\"}}}",
+		  "shop/db", "shop-db-1" },
+		{ "{\"Name\":\"/eager_turing\",\"Config\":{\"Image\":"
+		  "\"registry:5000/team/app:1.2@sha256:abcd\",\"Labels\":null}}",
+		  "registry:5000/team/app", "eager_turing" },
+		{ "{\"Name\":\"/x\",\"Config\":{\"Image\":\"registry:5000/app\"}}",
+		  "registry:5000/app", "x" },
+		{ "{\"Config\":{\"Labels\":{}}}", "", "" },
+	};
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/containers", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/containers/" ID, root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/containers/" ID "/config.v2.json", root);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_file(path, cases[i].record);
+		name[0] = '\0';
+		assert_int_equal(workload_from_docker(root, ID, workload, sizeof(workload), name,
+						      sizeof(name)), 0);
+		assert_string_equal(workload, cases[i].workload);
+		assert_string_equal(name, cases[i].name);
+	}
+	write_file(path, "{not json");
+	assert_int_equal(workload_from_docker(root, ID, workload, sizeof(workload), name,
+					      sizeof(name)), -ENOENT);
+	assert_int_equal(workload_from_docker(root, "nope", workload, sizeof(workload), name,
+					      sizeof(name)), -ENOENT);
+	snprintf(path, sizeof(path), "rm -rf '%s'", root);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +303,8 @@ int main(void)
 		cmocka_unit_test(test_proc_cgroup),
 		cmocka_unit_test(test_runtime_names),
 		cmocka_unit_test(test_memory_stat),
+		cmocka_unit_test(test_pod_owner),
+		cmocka_unit_test(test_docker_workload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
