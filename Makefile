@@ -9,7 +9,7 @@
 #   make bench      overhead and accuracy benchmark (interleaved runs, medians)
 #   make fuzz       run every libFuzzer target for FUZZ_SECONDS (default 60)
 #   make soak       memtrace -a under churn for SOAK_SECONDS (default 600)
-#   make install    PREFIX=/usr/local DESTDIR= (binary, man page, completion, systemd unit)
+#   make install    PREFIX=/usr/local DESTDIR= (binary, man page, completion, unit, rules)
 #   make deb        .output/memtrace_<version>_<arch>.deb (ARCH=arm64: the arm64 one)
 #   make image      .output/memtrace-<version>-oci.tar, the DaemonSet's OCI image
 #   make clean
@@ -242,28 +242,32 @@ bench:
 	$(Q)$(MAKE) --no-print-directory memtrace workloads
 	$(Q)tools/bench.sh
 
-# the binary, its manual page, its bash completion and the systemd unit
-# (whose ExecStart names the installed binary); debian/rules calls this too
+# the binary, its manual page, its bash completion, the systemd unit (whose
+# ExecStart names the installed binary) and the Prometheus rules;
+# debian/rules calls this too
 COMPLETIONS_DIR = $(PREFIX)/share/bash-completion/completions
 UNIT_DIR ?= $(if $(filter /usr,$(PREFIX)),/lib,$(PREFIX)/lib)/systemd/system
 install: $(OUTPUT)/memtrace $(OUTPUT)/memtrace.1
 	install -D -m 0755 $(OUTPUT)/memtrace $(DESTDIR)$(PREFIX)/bin/memtrace
 	install -D -m 0644 $(OUTPUT)/memtrace.1 $(DESTDIR)$(PREFIX)/share/man/man1/memtrace.1
 	install -D -m 0644 completion/memtrace.bash $(DESTDIR)$(COMPLETIONS_DIR)/memtrace
+	install -D -m 0644 deploy/prometheus/memtrace-rules.yml \
+		$(DESTDIR)$(PREFIX)/share/memtrace/prometheus/memtrace-rules.yml
 	install -d $(DESTDIR)$(UNIT_DIR)
 	sed 's|/usr/local/bin/memtrace|$(PREFIX)/bin/memtrace|' deploy/memtrace.service \
 		> $(DESTDIR)$(UNIT_DIR)/memtrace.service
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/memtrace $(DESTDIR)$(PREFIX)/share/man/man1/memtrace.1 \
-		$(DESTDIR)$(COMPLETIONS_DIR)/memtrace $(DESTDIR)$(UNIT_DIR)/memtrace.service
+		$(DESTDIR)$(COMPLETIONS_DIR)/memtrace $(DESTDIR)$(UNIT_DIR)/memtrace.service \
+		$(DESTDIR)$(PREFIX)/share/memtrace/prometheus/memtrace-rules.yml
 
 # .output/memtrace_<version>_<arch>.deb, built by dpkg-buildpackage from a
 # copy of the source tree (it writes into debian/ and next to the tree);
 # again when a source, or the commit --version names, changed
 DEB := $(OUTPUT)/memtrace_$(VERSION)_$(DEB_ARCH).deb
 DEB_SOURCES := $(wildcard Makefile src/* bpf/* docs/* completion/* debian/* debian/source/* \
-	deploy/memtrace.service tools/build-deb.sh)
+	deploy/memtrace.service deploy/prometheus/* tools/build-deb.sh)
 deb: $(DEB)
 
 $(DEB): $(DEB_SOURCES) $(OUTPUT)/build_version.h

@@ -19,7 +19,7 @@ static bool is_generated(const char *s, size_t len, size_t min, size_t max)
 	if (len < min || len > max)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		if (!strchr("bcdfghjklmnpqrstvwxz2456789", s[i]) || !s[i])
+		if (!s[i] || !strchr("bcdfghjklmnpqrstvwxz2456789", s[i]))
 			return false;
 	}
 	return true;
@@ -49,7 +49,7 @@ static const char *last_part(const char *s, size_t len, size_t *part_len)
 
 void workload_pod_owner(const char *pod, char *buf, size_t size)
 {
-	size_t len = strlen(pod), last_len, prev_len;
+	size_t len = strlen(pod), last_len = 0, prev_len = 0;
 	const char *last = last_part(pod, len, &last_len), *prev = NULL;
 
 	if (last)

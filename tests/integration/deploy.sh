@@ -1,7 +1,8 @@
 # deploy.sh - the deployment files under deploy/: the systemd unit checked by
 # systemd-analyze and its command run for real; the DaemonSet's structure
 # checked, and its container's arguments run for real. (No Kubernetes
-# cluster or systemd as PID 1 here: neither is started by its manager.)
+# cluster or systemd as PID 1 here: neither is started by its manager.) And
+# the Prometheus rules, checked and unit-tested with promtool.
 
 test_systemd_unit_verifies_and_serves() {
 	require_bpf
@@ -57,4 +58,15 @@ PY
 	curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^memtrace_build_info' || fail "no metrics"
 	kill -TERM "$pid"
 	wait "$pid" || true
+}
+
+# deploy/prometheus/memtrace-rules.yml: valid, and its recording rules and
+# alerts give the known answers on series shaped like memtrace serve's
+# (tests/prometheus/memtrace-rules.test.yml)
+test_prometheus_rules() {
+	command -v promtool > /dev/null || fail "promtool is missing (tools/install-deps.sh test)"
+	promtool check rules "$ROOT/deploy/prometheus/memtrace-rules.yml" > check.out 2>&1 ||
+		fail "promtool check rules: $(cat check.out)"
+	(cd "$ROOT/tests/prometheus" && promtool test rules memtrace-rules.test.yml) > test.out 2>&1 ||
+		fail "promtool test rules: $(cat test.out)"
 }

@@ -23,7 +23,7 @@ test_deb_installs_and_runs_in_debian_12() {
 	dpkg-deb -c "$deb" > contents.txt
 	for path in ./usr/bin/memtrace ./usr/share/man/man1/memtrace.1.gz \
 		./usr/share/bash-completion/completions/memtrace ./lib/systemd/system/memtrace.service \
-		./usr/share/doc/memtrace/copyright; do
+		./usr/share/memtrace/prometheus/memtrace-rules.yml ./usr/share/doc/memtrace/copyright; do
 		grep -q " $path\$" contents.txt || fail "the package lacks $path"
 	done
 	dpkg-deb -f "$deb" Depends | grep -q 'libbpf1' || fail "Depends: $(dpkg-deb -f "$deb" Depends)"
