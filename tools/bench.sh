@@ -19,12 +19,16 @@
 # /proc/PID/status VmRSS every 100 ms (the usual sampling approach), against
 # the kernel's VmHWM.
 #
-# usage: tools/bench.sh [ROUNDS]     (run as root; `make bench` builds first)
+# usage: tools/bench.sh [ROUNDS] [stacks]   (run as root; `make bench` builds first)
+#   stacks: only what growth stacks cost against --no-stacks on the fault
+#   loops, and the samples they took (a machine whose faults are slow makes
+#   the whole run hours long)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MT=$ROOT/memtrace
 WL=$ROOT/.output/workloads
 ROUNDS=${1:-${ROUNDS:-9}}
+PART=${2:-all}
 OUT=$ROOT/bench-results
 mkdir -p "$OUT"
 
@@ -178,9 +182,6 @@ accuracy() { # rounds
 }
 
 echo "memtrace benchmark: $(uname -r), $(nproc) CPUs, $ROUNDS interleaved pairs"
-echo
-echo "| workload | traced by | pairs | untraced (median) | traced (median) | ratio (median of pairs) |"
-echo "|---|---|---|---|---|---|"
 FRESH="page faults, first touch 4 x 512 MiB"
 REFAULT="page faults, re-faulting 64 MiB x 64"
 FORKS="fork + exit loop (2000 x 1 MiB)"
@@ -188,12 +189,19 @@ MALLOC="malloc + free loop (5M, small blocks)"
 BUILD="real build (gcc -O2, src/*.c x 3)"
 HUGE="THP faults, 4 x 512 MiB in 2 MiB pages"
 BUILD_ROUNDS=$(((ROUNDS + 2) / 3))
-for tracer in command nostacks all exact poller; do overhead $tracer fresh "$FRESH" "$ROUNDS"; done
-for tracer in command nostacks exact; do overhead $tracer faults "$REFAULT" "$ROUNDS"; done
-for tracer in command nostacks; do overhead $tracer huge "$HUGE" "$ROUNDS"; done
-for tracer in command nostacks all poller; do overhead $tracer forks "$FORKS" "$ROUNDS"; done
-for tracer in command nostacks malloc-uprobe; do overhead $tracer malloc "$MALLOC" "$ROUNDS"; done
-for tracer in command nostacks all poller; do overhead $tracer build "$BUILD" "$BUILD_ROUNDS"; done
+SAMPLED="fresh faults huge"
+if [ "$PART" = all ]; then
+	SAMPLED="fresh faults huge forks malloc build"
+	echo
+	echo "| workload | traced by | pairs | untraced (median) | traced (median) | ratio (median of pairs) |"
+	echo "|---|---|---|---|---|---|"
+	for tracer in command nostacks all exact poller; do overhead $tracer fresh "$FRESH" "$ROUNDS"; done
+	for tracer in command nostacks exact; do overhead $tracer faults "$REFAULT" "$ROUNDS"; done
+	for tracer in command nostacks; do overhead $tracer huge "$HUGE" "$ROUNDS"; done
+	for tracer in command nostacks all poller; do overhead $tracer forks "$FORKS" "$ROUNDS"; done
+	for tracer in command nostacks malloc-uprobe; do overhead $tracer malloc "$MALLOC" "$ROUNDS"; done
+	for tracer in command nostacks all poller; do overhead $tracer build "$BUILD" "$BUILD_ROUNDS"; done
+fi
 echo
 echo "What the growth stacks cost on their own: the same workloads under memtrace with stacks"
 echo "(default rate) against memtrace --no-stacks, interleaved:"
@@ -203,19 +211,22 @@ echo "|---|---|---|---|---|---|"
 overhead command fresh "$FRESH" "$ROUNDS" nostacks
 overhead command faults "$REFAULT" "$ROUNDS" nostacks
 overhead command huge "$HUGE" "$ROUNDS" nostacks
-overhead command forks "$FORKS" "$ROUNDS" nostacks
-overhead command build "$BUILD" "$BUILD_ROUNDS" nostacks
+if [ "$PART" = all ]; then
+	overhead command forks "$FORKS" "$ROUNDS" nostacks
+	overhead command build "$BUILD" "$BUILD_ROUNDS" nostacks
+fi
 echo
 echo "Growth stacks at the default rate (the last memtrace -- run of each workload; memtrace's own"
 echo "CPU and RSS include loading the BPF programs, ~0.1 s):"
 echo
 echo "| workload | samples | samples/s | sampled of grown | memtrace CPU (user + sys) | CPU per sample | memtrace RSS |"
 echo "|---|---|---|---|---|---|---|"
-for name in fresh faults huge forks malloc build; do
+for name in $SAMPLED; do
 	jq -r --arg name "$name" '"| \($name) | \(.stacks.samples) | \(.stacks.samples / .duration_s | floor) | \(.stacks.sampled_bytes / 1048576 | floor) of \(.stacks.grown_bytes / 1048576 | floor) MiB | \(.memtrace.cpu_user_s + .memtrace.cpu_sys_s | . * 1000 | round / 1000) s | \(if .stacks.samples > 0 then (.memtrace.cpu_user_s + .memtrace.cpu_sys_s) / .stacks.samples * 1e6 | round | tostring + " us" else "-" end) | \(.memtrace.max_rss_bytes / 1048576 | floor) MiB |"' \
 		"$OUT/$name-command.json"
 done
 echo
+[ "$PART" = all ] || exit 0
 echo "Spike of 64 MiB held 20 ms ($ROUNDS runs): reported peak within 1% of the kernel's VmHWM"
 echo
 echo "| tracer | runs within 1% | median error |"
