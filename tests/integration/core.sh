@@ -37,7 +37,10 @@ test_fork_tree_summed_peak() {
 	"$MEMTRACE" -q --json r.json -- "$WL/forktree" 4 48 > wl.out
 	assert_within "tree peak vs summed VmRSS" "$(jqf .peak_rss_bytes r.json)" "$(kv tree_rss_bytes wl.out)" 2
 	assert_eq "processes" "$(jqf '.processes | length' r.json)" 5
-	assert_eq "children exited 0" "$(jqf '[.processes[] | select(.exit_code == 0)] | length' r.json)" 5
+	# (once in the kernel matrix, on 7.2 under TCG, one had no exit code: say which)
+	[ "$(jqf '[.processes[] | select(.exit_code == 0)] | length' r.json)" -eq 5 ] ||
+		fail "not every process exited 0: $(jq -c '[.processes[] | {pid, ppid, comm, exit_code,
+			end_s, running_at_end}], .lost_events, .drops' r.json)"
 	local root
 	root=$(jqf '.pids[0]' r.json)
 	assert_eq "children's parent" "$(jqf "[.processes[] | select(.ppid == $root)] | length" r.json)" 4
