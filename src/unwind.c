@@ -619,8 +619,14 @@ static int unwind_dwarf(struct unwind_image *img, const struct mt_sample_event *
 	img->sample = e;
 	/* ends with an error at the first frame it cannot unwind: the frames so far stand */
 	dwfl_getthread_frames(img->dwfl, e->tid, collect_frame, &w);
-	/* stopped in code outside every module: mapped after the maps were read */
-	if (w.nr && !dwfl_addrmodule(img->dwfl, pcs[w.nr - 1] - (w.nr > 1)) && reread_maps(img)) {
+	/*
+	 * Not even the first frame's code is in a module of the process's own
+	 * image: it was mapped after the maps were read (ld.so loads libraries
+	 * after exec). Read them again and unwind again. (Not for a forked
+	 * child's samples unwound in its parent's image.)
+	 */
+	if (w.nr == 1 && img->pid == e->hdr.pid && !dwfl_addrmodule(img->dwfl, pcs[0]) &&
+	    reread_maps(img)) {
 		w.nr = 0;
 		dwfl_getthread_frames(img->dwfl, e->tid, collect_frame, &w);
 	}
