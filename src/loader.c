@@ -154,10 +154,15 @@ static bool has_helper(const struct btf *vmlinux, const char *name)
  * The classic event (--exact) attaches through tracefs, which a fresh machine
  * or a container may not have mounted: mount it where libbpf looks.
  */
+static bool tracefs_mounted(void)
+{
+	return !access("/sys/kernel/tracing/events", F_OK) ||
+	       !access("/sys/kernel/debug/tracing/events", F_OK);
+}
+
 static int ensure_tracefs(void)
 {
-	if (!access("/sys/kernel/tracing/events", F_OK) ||
-	    !access("/sys/kernel/debug/tracing/events", F_OK))
+	if (tracefs_mounted())
 		return 0;
 	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
 		mt_err("--exact needs tracefs: cannot mount it on /sys/kernel/tracing: %s",
@@ -297,7 +302,8 @@ static const char *privileged_answer(bool yes, bool privileged)
 
 void mt_tracer__print_features(FILE *f)
 {
-	bool privileged = geteuid() == 0, tracefs;
+	bool privileged = geteuid() == 0;
+	struct mt_kernel k = { 0 };
 	struct btf *vmlinux;
 	int args;
 
@@ -309,19 +315,17 @@ void mt_tracer__print_features(FILE *f)
 				  privileged));
 	fprintf(f, "bpf_spin_lock in tracing programs: %s\n",
 		!privileged ? "unknown (needs root)" : tracing_spin_locks() ? "yes" : "no (emulated)");
-	tracefs = !access("/sys/kernel/tracing/events", F_OK) ||
-		  !access("/sys/kernel/debug/tracing/events", F_OK);
 	fprintf(f, "trace event kmem:rss_stat (--exact): %s\n",
-		!tracefs ? "unknown (tracefs is not mounted; --exact mounts it)" :
+		!tracefs_mounted() ? "unknown (tracefs is not mounted; --exact mounts it)" :
 		has_classic_event("kmem", "rss_stat") ? "yes" : "no");
 	if (!vmlinux)
 		return;
 	fprintf(f, "bpf_task_pt_regs: %s\n",
 		has_helper(vmlinux, "BPF_FUNC_task_pt_regs") ? "yes" :
 		"no (user registers read from the kernel stack)");
+	describe_kernel(vmlinux, &k);
 	fprintf(f, "RSS counters: %s\n",
-		btf__find_by_name_kind(vmlinux, "mm_rss_stat", BTF_KIND_STRUCT) > 0 ?
-		"split (mm_rss_stat atomics plus per-thread caches, before 6.2)" :
+		k.rss_split ? "split (mm_rss_stat atomics plus per-thread caches, before 6.2)" :
 		"percpu (6.2 and later)");
 	for (size_t i = 0; i < NR_HOOKS; i++) {
 		/* each tracepoint once, with the arguments it has here */
