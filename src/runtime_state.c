@@ -13,11 +13,11 @@
 
 #include "runtime_state.h"
 
-static const char *get_string(json_object *o, const char *key)
+const char *runtime_json_string(json_object *o, const char *key)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
 		       json_object_get_string(v) :
 		       NULL;
 }
@@ -40,14 +40,14 @@ static void read_annotations(const char *bundle, struct mt_runtime_names *names)
 		return;
 	if (json_object_object_get_ex(config, "annotations", &ann)) {
 		/* containerd, then CRI-O */
-		if ((v = get_string(ann, "io.kubernetes.cri.container-name")) ||
-		    (v = get_string(ann, "io.kubernetes.container.name")))
+		if ((v = runtime_json_string(ann, "io.kubernetes.cri.container-name")) ||
+		    (v = runtime_json_string(ann, "io.kubernetes.container.name")))
 			copy(names->container, v);
-		if ((v = get_string(ann, "io.kubernetes.cri.sandbox-name")) ||
-		    (v = get_string(ann, "io.kubernetes.pod.name")))
+		if ((v = runtime_json_string(ann, "io.kubernetes.cri.sandbox-name")) ||
+		    (v = runtime_json_string(ann, "io.kubernetes.pod.name")))
 			copy(names->pod, v);
-		if ((v = get_string(ann, "io.kubernetes.cri.sandbox-namespace")) ||
-		    (v = get_string(ann, "io.kubernetes.pod.namespace")))
+		if ((v = runtime_json_string(ann, "io.kubernetes.cri.sandbox-namespace")) ||
+		    (v = runtime_json_string(ann, "io.kubernetes.pod.namespace")))
 			copy(names->namespace_, v);
 	}
 	json_object_put(config);
@@ -65,8 +65,8 @@ static int match_state(const char *file, const char *cgroup_path, struct mt_runt
 		return 0;
 	if (json_object_object_get_ex(state, "config", &config) &&
 	    json_object_object_get_ex(config, "cgroups", &cgroups) &&
-	    (path = get_string(cgroups, "path")) && !strcmp(path, cgroup_path) &&
-	    (id = get_string(state, "id"))) {
+	    (path = runtime_json_string(cgroups, "path")) && !strcmp(path, cgroup_path) &&
+	    (id = runtime_json_string(state, "id"))) {
 		memset(names, 0, sizeof(*names));
 		copy(names->container, id);
 		/* containerd records the bundle as a label "bundle=<dir>" */

@@ -9,6 +9,8 @@
 #ifndef MEMTRACE_RUNTIME_STATE_H
 #define MEMTRACE_RUNTIME_STATE_H
 
+#include <json-c/json.h>
+
 #define MT_RUNTIME_NAME_LEN 128
 
 struct mt_runtime_names {
@@ -25,5 +27,8 @@ struct mt_runtime_names {
  */
 int runtime_names_for_cgroup(const char *run_dir, const char *cgroup_path,
 			     struct mt_runtime_names *names);
+
+/* A string member of a runtime's JSON object (o may be NULL); NULL if absent or not a string. */
+const char *runtime_json_string(json_object *o, const char *key);
 
 #endif /* MEMTRACE_RUNTIME_STATE_H */

@@ -64,15 +64,6 @@ void workload_pod_owner(const char *pod, char *buf, size_t size)
 	snprintf(buf, size, "%.*s", (int)len, pod);
 }
 
-static const char *get_string(json_object *o, const char *key)
-{
-	json_object *v;
-
-	return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
-		       json_object_get_string(v) :
-		       NULL;
-}
-
 /* "registry:5000/team/app:1.2@sha256:..." -> "registry:5000/team/app" */
 static void image_without_tag(const char *image, char *buf, size_t size)
 {
@@ -99,11 +90,11 @@ int workload_from_docker(const char *docker_root, const char *id, char *workload
 	json_object_object_get_ex(record, "Config", &config);
 	if (config)
 		json_object_object_get_ex(config, "Labels", &labels);
-	family = get_string(labels, "com.amazonaws.ecs.task-definition-family");
-	container = get_string(labels, "com.amazonaws.ecs.container-name");
-	project = get_string(labels, "com.docker.compose.project");
-	service = get_string(labels, "com.docker.compose.service");
-	image = get_string(config, "Image");
+	family = runtime_json_string(labels, "com.amazonaws.ecs.task-definition-family");
+	container = runtime_json_string(labels, "com.amazonaws.ecs.container-name");
+	project = runtime_json_string(labels, "com.docker.compose.project");
+	service = runtime_json_string(labels, "com.docker.compose.service");
+	image = runtime_json_string(config, "Image");
 	if (family)
 		snprintf(workload, workload_size, "%s%s%s", family, container ? "/" : "",
 			 container ? container : "");
@@ -113,7 +104,7 @@ int workload_from_docker(const char *docker_root, const char *id, char *workload
 		image_without_tag(image, workload, workload_size);
 	else
 		workload[0] = '\0';
-	n = get_string(record, "Name");
+	n = runtime_json_string(record, "Name");
 	if (n)
 		snprintf(name, name_size, "%s", n[0] == '/' ? n + 1 : n);
 	json_object_put(record);
