@@ -28,7 +28,7 @@ int BPF_PROG(on_cgroup_attach_task, struct cgroup *dst, const char *path, struct
 	if (!e) {
 		/* --cgroup/--container: a process moving into the subtree is traced from now on */
 		if (cfg_scope_cgroup_id) {
-			forget_out_of_scope(task->tgid); /* outside before the move: ask again */
+			forget_not_traced(task->tgid); /* outside before the move: ask again */
 			track_found_process(task, task->mm);
 		}
 		return 0;

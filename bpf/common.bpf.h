@@ -61,7 +61,7 @@ static __always_inline struct mt_proc_entry *lookup_proc(__u32 tgid)
 	__u32 *slot;
 
 	slot = bpf_map_lookup_elem(&proc_slot, &tgid);
-	if (!slot || !*slot || *slot == MT_SLOT_OUT_OF_SCOPE)
+	if (!slot || !*slot || *slot == MT_SLOT_NOT_TRACED)
 		return NULL;
 	e = bpf_map_lookup_elem(&procs, slot);
 	/* a slot freed and reused under a racing event names another process */
@@ -365,13 +365,43 @@ static __always_inline void emit_proc_event(__u32 type, struct task_struct *task
 	submit_lazily(e);
 }
 
-/* Take a free entry for tgid; NULL (counted) when none is left. */
+/* a process already seen and not traced (outside --cgroup/--container, or the map was full) */
+static __always_inline int seen_not_traced(__u32 tgid)
+{
+	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
+
+	return slot && *slot == MT_SLOT_NOT_TRACED;
+}
+
+/* Whether to trace tgid is to be decided again: it exited (its pid may come back), or moved. */
+static __always_inline void forget_not_traced(__u32 tgid)
+{
+	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
+
+	if (slot && *slot == MT_SLOT_NOT_TRACED)
+		*slot = 0;
+}
+
+/* Remember that tgid is not traced: later events stop at the lookup. */
+static __always_inline void mark_not_traced(__u32 tgid)
+{
+	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
+
+	if (slot)
+		*slot = MT_SLOT_NOT_TRACED;
+}
+
+/*
+ * Take a free entry for tgid; NULL when none is left: counted once, the
+ * process marked not traced for the rest of its life.
+ */
 static __always_inline struct mt_proc_entry *claim_slot(__u32 tgid, __u32 *slot)
 {
 	struct mt_proc_entry *e;
 
 	if (!bpf_map_lookup_elem(&proc_slot, &tgid) || bpf_map_pop_elem(&free_slots, slot)) {
 		__sync_fetch_and_add(&stats.untracked_procs, 1);
+		mark_not_traced(tgid);
 		return NULL;
 	}
 	e = bpf_map_lookup_elem(&procs, slot);
@@ -409,32 +439,6 @@ static __always_inline int in_scope(struct task_struct *task)
 	return ancestor && BPF_CORE_READ(ancestor, kn, id) == cfg_scope_cgroup_id;
 }
 
-/* --cgroup/--container: a process already found outside the subtree */
-static __always_inline int seen_out_of_scope(__u32 tgid)
-{
-	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
-
-	return slot && *slot == MT_SLOT_OUT_OF_SCOPE;
-}
-
-/* The scope of tgid is to be decided again: it exited (its pid may come back), or moved. */
-static __always_inline void forget_out_of_scope(__u32 tgid)
-{
-	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
-
-	if (slot && *slot == MT_SLOT_OUT_OF_SCOPE)
-		*slot = 0;
-}
-
-/* Remember that tgid is outside the scope: later events stop at the lookup. */
-static __always_inline void mark_out_of_scope(__u32 tgid)
-{
-	__u32 *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
-
-	if (slot)
-		*slot = MT_SLOT_OUT_OF_SCOPE;
-}
-
 /*
  * Start tracing `task`: a forked child (MT_EV_FORK) or, under -a, a process
  * seen for the first time (MT_EV_FOUND). Its memory now, read from `mm`
@@ -452,7 +456,7 @@ static __always_inline struct mt_proc_entry *track_new_process(struct task_struc
 	int i;
 
 	if (cfg_trace_all && !in_scope(task)) {
-		mark_out_of_scope(tgid);
+		mark_not_traced(tgid);
 		return NULL;
 	}
 	p->tgid = tgid;
@@ -498,7 +502,7 @@ static __always_inline struct mt_proc_entry *track_found_process(struct task_str
 {
 	__u32 tgid = task->tgid;
 
-	if (!cfg_trace_all || !mm || tgid == cfg_self_tgid || seen_out_of_scope(tgid))
+	if (!cfg_trace_all || !mm || tgid == cfg_self_tgid || seen_not_traced(tgid))
 		return NULL;
 	return track_new_process(task, mm, task->real_parent->tgid, MT_PROC_ATTACHED,
 				 bpf_ktime_get_ns(), MT_EV_FOUND);

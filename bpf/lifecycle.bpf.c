@@ -11,16 +11,23 @@
 /* include/linux/sched/signal.h: the signal struct's flag for a group exit. */
 #define MT_SIGNAL_GROUP_EXIT 0x00000004
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+/*
+ * Kernels that run tracepoint programs preemptibly (seen on 7.2) skip a
+ * program for every event on a CPU where that same program is preempted
+ * (the kernel counts them: recursion_misses, drops.program_misses). A
+ * skipped fork or exit loses a whole process, so each has a second program
+ * on the same tracepoint, run right after the first for the same event: it
+ * does nothing when the first one ran.
+ */
+static __always_inline void process_forked(struct task_struct *parent, struct task_struct *child)
 {
 	struct mm_struct *mm = child->mm;
 	__u32 flags = MT_PROC_LAYOUT_KNOWN; /* a copy of its parent's mappings */
 
 	if (child->pid != child->tgid) /* a new thread, not a process */
-		return 0;
+		return;
 	if (!cfg_trace_all && (!cfg_follow_children || !lookup_proc(parent->tgid)))
-		return 0;
+		return;
 	if (!mm || mm == parent->mm) {
 		/*
 		 * vfork/CLONE_VM: the child borrows its parent's mm until it execs;
@@ -31,8 +38,26 @@ int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_stru
 	}
 	/* fork copied the parent's page tables: that is the child's RSS now */
 	track_new_process(child, mm, parent->tgid, flags, bpf_ktime_get_ns(), MT_EV_FORK);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	process_forked(parent, child);
 	return 0;
 }
+
+/* the second program: the child has an entry (or is out of scope) if the first one ran */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_sched_process_fork_again, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 tgid = child->tgid, *slot = bpf_map_lookup_elem(&proc_slot, &tgid);
+
+	if (slot && !*slot)
+		process_forked(parent, child);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	     struct linux_binprm *bprm)
@@ -109,7 +134,7 @@ static __always_inline void process_exited(struct task_struct *task, struct mm_s
 
 	e = lookup_proc(tgid);
 	if (!e) {
-		forget_out_of_scope(tgid);
+		forget_not_traced(tgid);
 		return;
 	}
 	/* with the older tracepoint two exiting threads may both find the group dead: one reports */
@@ -172,6 +197,15 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
 	return 0;
 }
 
+/* the second program (see process_forked()): the entry is gone if the first one ran */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_sched_process_exit_again, struct task_struct *task, bool group_dead)
+{
+	if (group_dead)
+		process_exited(task, task->mm, task->mm);
+	return 0;
+}
+
 /*
  * 6.12 and older (the loader picks one of the two from the tracepoint's BTF):
  * fired after exit_mm(), one argument. Every exiting thread has decremented
@@ -179,6 +213,14 @@ int BPF_PROG(on_sched_process_exit, struct task_struct *task, bool group_dead)
  */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_sched_process_exit_after_mm, struct task_struct *task)
+{
+	if (!task->signal->live.counter)
+		process_exited(task, NULL, task->active_mm);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_sched_process_exit_after_mm_again, struct task_struct *task)
 {
 	if (!task->signal->live.counter)
 		process_exited(task, NULL, task->active_mm);

@@ -43,10 +43,11 @@ struct mt_rss_track {
 };
 
 /*
- * proc_slot value of a process seen and found outside --cgroup/--container:
- * its later events cost the one lookup that finds this.
+ * proc_slot value of a process seen and not traced: found outside
+ * --cgroup/--container, or met when no entry was free (counted once). Its
+ * later events cost the one lookup that finds this.
  */
-#define MT_SLOT_OUT_OF_SCOPE 0xffffffffu
+#define MT_SLOT_NOT_TRACED 0xffffffffu
 
 /* mt_proc.flags */
 #define MT_PROC_AWAIT_EXEC (1u << 0) /* `--` child: memtrace's own pre-exec copy, not yet CMD */

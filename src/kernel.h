@@ -28,11 +28,18 @@ struct mt_kernel {
 	unsigned int missing; /* enum mt_feature bits */
 };
 
-/* One of memtrace's BPF programs: its runs and their time (kernel.bpf_stats_enabled=1). */
+/*
+ * One of memtrace's BPF programs: its runs and their time
+ * (kernel.bpf_stats_enabled=1), and the events it missed because it was
+ * still running on that CPU (the kernel's recursion_misses, 5.12 and later;
+ * the forks and exits one misses are handled by a second program,
+ * "<name>_again", bpf/lifecycle.bpf.c).
+ */
 struct mt_bpf_program {
-	char name[32];
+	char name[40];
 	unsigned long long runs;
 	unsigned long long run_ns;
+	unsigned long long misses;
 };
 
 /* "growth stacks (exceptions:page_fault_user)": a feature and what it needs, for messages. */

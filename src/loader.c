@@ -66,11 +66,17 @@ static const struct hook {
 	{ "on_sys_exit", "raw_syscalls:sys_exit", "sys_exit", 0, HOOK_ALWAYS, MT_FEATURE_VM, NULL, 0 },
 	{ "on_sched_process_fork", "sched:sched_process_fork", "sched_process_fork", 0, HOOK_ALWAYS, 0,
 	  "following children", 0 },
+	{ "on_sched_process_fork_again", "sched:sched_process_fork", "sched_process_fork", 0,
+	  HOOK_ALWAYS, 0, "following children", 0 },
 	{ "on_sched_process_exec", "sched:sched_process_exec", "sched_process_exec", 0, HOOK_ALWAYS, 0,
 	  "following exec", 0 },
 	{ "on_sched_process_exit", "sched:sched_process_exit", "sched_process_exit", 2, HOOK_ALWAYS, 0,
 	  "process exit", 0 },
+	{ "on_sched_process_exit_again", "sched:sched_process_exit", "sched_process_exit", 2,
+	  HOOK_ALWAYS, 0, "process exit", 0 },
 	{ "on_sched_process_exit_after_mm", "sched:sched_process_exit", "sched_process_exit", 1,
+	  HOOK_ALWAYS, 0, "process exit", 0 },
+	{ "on_sched_process_exit_after_mm_again", "sched:sched_process_exit", "sched_process_exit", 1,
 	  HOOK_ALWAYS, 0, "process exit", 0 },
 	{ "on_cgroup_attach_task", "cgroup:cgroup_attach_task", "cgroup_attach_task", 0, HOOK_ALWAYS,
 	  MT_FEATURE_CGROUP_MOVES, NULL, 0 },
@@ -630,7 +636,8 @@ size_t mt_tracer__program_stats(struct mt_tracer *t, struct mt_bpf_program *stat
 			continue;
 		snprintf(stats[nr].name, sizeof(stats[nr].name), "%s", bpf_program__name(prog));
 		stats[nr].runs = info.run_cnt;
-		stats[nr++].run_ns = info.run_time_ns;
+		stats[nr].run_ns = info.run_time_ns;
+		stats[nr++].misses = info.recursion_misses;
 	}
 	return nr;
 }

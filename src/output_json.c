@@ -274,6 +274,17 @@ static json_object *kernel_json(const struct mt_kernel *k)
 	return o;
 }
 
+/* Each program's misses (a fork's or an exit's are handled by a second program, kernel.h). */
+static json_object *program_misses_json(const struct mt_report *r)
+{
+	json_object *o = json_object_new_object();
+
+	for (size_t i = 0; i < r->nr_programs; i++)
+		if (r->programs[i].misses)
+			add(o, r->programs[i].name, u64(r->programs[i].misses));
+	return o;
+}
+
 json_object *output_json_report(const struct mt_report *r)
 {
 	const struct mt_group *g = &r->group;
@@ -305,6 +316,9 @@ json_object *output_json_report(const struct mt_report *r)
 	add(drops, "samples_unreadable", u64(r->stats.regs_unreadable));
 	/* older kernels' emulated locks (docs/kernels.md): updates made without their lock */
 	add(drops, "lock_timeouts", u64(r->stats.lock_timeouts));
+	/* kernel events a program was not run for, it was still running (preempted) on that CPU */
+	add(drops, "program_misses", u64(report_program_misses(r)));
+	add(drops, "misses_by_program", program_misses_json(r));
 	/* every record the kernel side sent is here or in drops.ringbuf_full */
 	add(drops, "records_delivered", u64(r->records));
 	/* entries of the kernel's process map still in use at the end: the live processes */

@@ -294,6 +294,11 @@ static void write_health(struct writer *w, const struct mt_report *r)
 	for (i = 0; i < r->nr_programs; i++)
 		sample_seconds(w, "memtrace_bpf_run_seconds_total", r->programs[i].run_ns / 1e9,
 			       "program", r->programs[i].name);
+	family(w, "memtrace_bpf_misses_total", "counter",
+	       "Kernel events a BPF program was not run for: it was still running on that CPU.");
+	for (i = 0; i < r->nr_programs; i++)
+		sample(w, "memtrace_bpf_misses_total", r->programs[i].misses, "program",
+		       r->programs[i].name, NULL);
 	family(w, "memtrace_build_info", "gauge", "memtrace's version and the commit it was built from.");
 	sample(w, "memtrace_build_info", 1, "version", mt_version, "commit", mt_commit, NULL);
 }

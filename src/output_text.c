@@ -80,10 +80,15 @@ static void print_totals(const struct mt_report *r, FILE *f)
 	fputc('\n', f);
 	fprintf(f, "lost events %llu", (unsigned long long)report_lost_events(r));
 	if (report_lost_events(r))
-		fprintf(f, " (ring buffer full %llu, untracked processes %llu)",
+		fprintf(f, " (ring buffer full %llu, untracked processes %llu, samples unreadable %llu)",
 			(unsigned long long)r->stats.ringbuf_drops,
-			(unsigned long long)report_untracked(r));
+			(unsigned long long)report_untracked(r),
+			(unsigned long long)r->stats.regs_unreadable);
 	fputc('\n', f);
+	if (report_program_misses(r))
+		fprintf(f, "kernel events skipped %llu (a program of memtrace's was still running on "
+			   "that CPU; forks and exits are caught by a second one)\n",
+			(unsigned long long)report_program_misses(r));
 	fprintf(f, "memtrace   %.3f s CPU, %s RSS (its own cost)\n",
 		(r->self_user_ns + r->self_sys_ns) / 1e9,
 		mt_format_bytes(r->self_max_rss, end, sizeof(end)));

@@ -450,6 +450,15 @@ uint64_t report_untracked(const struct mt_report *r)
 	return r->stats.untracked_procs + r->untracked_at_start;
 }
 
+uint64_t report_program_misses(const struct mt_report *r)
+{
+	uint64_t misses = 0;
+
+	for (size_t i = 0; i < r->nr_programs; i++)
+		misses += r->programs[i].misses;
+	return misses;
+}
+
 uint64_t report_lost_events(const struct mt_report *r)
 {
 	return r->stats.ringbuf_drops + report_untracked(r) + r->stats.regs_unreadable;

@@ -175,6 +175,13 @@ void report_sort_cgroups(struct mt_report *r);
 /* Processes that could not be traced (the process map was full). */
 uint64_t report_untracked(const struct mt_report *r);
 
+/*
+ * Kernel events memtrace's programs were not run for (each was still running
+ * on that CPU), whichever process they concerned: most concern processes
+ * memtrace does not trace, so they are reported beside lost_events, not in it.
+ */
+uint64_t report_program_misses(const struct mt_report *r);
+
 /* All lost or undelivered events: what every output reports as lost_events. */
 uint64_t report_lost_events(const struct mt_report *r);
 
