@@ -30,7 +30,16 @@ struct cgroup_path {
 	struct mt_memcg memcg;	     /* as last read, kept after the cgroup is gone */
 	struct mt_runtime_names names; /* from the runtime's state, while it existed */
 	bool names_done;	     /* found, or not a container's cgroup */
+	unsigned int tries;	     /* a new container's lookups, until names and memcg are read */
 };
+
+/*
+ * A container created while tracing may be gone before the next refresh: its
+ * names and its memcg's figures (its limit) are also read when a process
+ * execs, until both are or this many lookups failed (a container whose
+ * runtime leaves no state).
+ */
+#define MAX_TRIES 64
 
 struct mt_cgroups {
 	char root[PATH_MAX];
@@ -39,6 +48,7 @@ struct mt_cgroups {
 	int hierarchy_id; /* of the memory hierarchy, as cgroup_mkdir events name it */
 	struct cgroup_path *paths; /* sorted by id */
 	size_t nr, cap;
+	size_t fresh; /* containers created while tracing still looked up at exec */
 };
 
 /* v1: the memory hierarchy's number, the first field of its line in /proc/self/cgroup */
@@ -144,8 +154,17 @@ static int add_dir(const char *fpath, const struct stat *sb, int type, struct FT
 
 void cgroups_learn(struct mt_cgroups *cg, uint64_t id, int hierarchy_id, const char *path)
 {
-	if (hierarchy_id == cg->hierarchy_id && path[0] == '/')
-		remember(cg, id, path);
+	struct mt_container c;
+	struct cgroup_path *p;
+
+	if (hierarchy_id != cg->hierarchy_id || path[0] != '/' || find(cg, id) ||
+	    remember(cg, id, path))
+		return;
+	p = find(cg, id);
+	if (container_from_cgroup_path(p->path, &c)) {
+		p->tries = 1;
+		cg->fresh++;
+	}
 }
 
 static void rescan(struct mt_cgroups *cg)
@@ -341,6 +360,24 @@ static void learn_names(struct cgroup_path *p)
 	workload_learn(&c, MT_DOCKER_ROOT, &p->names);
 	/* a container whose runtime has not written its state yet: again next time */
 	p->names_done = found || p->names.workload[0];
+}
+
+void cgroups_on_exec(struct mt_cgroups *cg, int pid)
+{
+	struct cgroup_path *p;
+	uint64_t id;
+
+	if (!cg->fresh)
+		return;
+	id = cgroups_id_of_pid(cg, pid);
+	p = id ? find(cg, id) : NULL; /* one it learned while tracing: no rescan */
+	if (!p || !p->tries)
+		return;
+	cgroups_memcg(cg, id);
+	if ((p->names_done && p->memcg.known) || ++p->tries > MAX_TRIES) {
+		p->tries = 0;
+		cg->fresh--;
+	}
 }
 
 const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id)

@@ -89,4 +89,12 @@ const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id);
 /* The names the container runtime gave cgroup `id`'s container; NULL if none known. */
 const struct mt_runtime_names *cgroups_runtime_names(struct mt_cgroups *cg, uint64_t id);
 
+/*
+ * A process has just exec'd: if it is in a container created while tracing
+ * whose names or memcg figures are not known yet, read them now, while the
+ * container and its runtime's state exist (a short container may be gone at
+ * the next refresh).
+ */
+void cgroups_on_exec(struct mt_cgroups *cg, int pid);
+
 #endif /* MEMTRACE_CGROUP_H */

@@ -186,6 +186,8 @@ int report_on_exec(struct mt_report *r, const struct mt_proc_event *e)
 	char *cmdline;
 
 	forget_stacks(r, e->hdr.pid);
+	if (r->cgroup_names)
+		cgroups_on_exec(r->cgroup_names, e->hdr.pid);
 	if (!p)
 		return 0;
 	memcpy(p->k.comm, e->comm, sizeof(p->k.comm));
