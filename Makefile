@@ -55,11 +55,11 @@ endif
 VERSION := $(shell sed -n '1s/^memtrace .\([^ ]*\). .*/\1/p' debian/changelog)
 COMMIT := $(shell cat COMMIT 2>/dev/null || git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
 
-LIBS_PC := libbpf libelf zlib json-c libdw libprotobuf-c libmicrohttpd capstone
+LIBS_PC := libbpf libelf zlib json-c libdw libprotobuf-c libmicrohttpd capstone libcurl
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP \
 	  $(CPPFLAGS) -I$(OUTPUT) -I$(OUTPUT)/src -Ibpf -Isrc $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -ldw -lprotobuf-c -lmicrohttpd -lcapstone)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null || echo -lbpf -lelf -lz -ljson-c -ldw -lprotobuf-c -lmicrohttpd -lcapstone -lcurl)
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined

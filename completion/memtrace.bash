@@ -9,7 +9,7 @@ _memtrace()
 
 	case $prev in
 	--by)
-		COMPREPLY=($(compgen -W 'process cgroup container' -- "$cur"))
+		COMPREPLY=($(compgen -W 'process cgroup container workload' -- "$cur"))
 		return ;;
 	--unwind)
 		COMPREPLY=($(compgen -W 'fp dwarf auto' -- "$cur"))
@@ -32,7 +32,7 @@ _memtrace()
 		_filedir -d
 		return ;;
 	--container | --listen | --prometheus | --duration | -d | --interval | -i | \
-		--iterations | -n | --margin | --top | --resolution | --sample-bytes | \
+		--iterations | -n | --margin | --window | --top | --resolution | --sample-bytes | \
 		--big-bytes | --max-procs | --max-cgroups | --ringbuf-size | --keep | \
 		--fail-tracepoint)
 		return ;; # a value of the user's

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <unistd.h>
 
+#include "fleet.h"
 #include "modes.h"
 #include "options.h"
 #include "procfs.h"
@@ -44,6 +45,11 @@ int main(int argc, char **argv)
 	if (err) {
 		options_free(&opts);
 		return err > 0 ? 0 : 2;
+	}
+	if (opts.mode == MT_MODE_AUDIT && opts.prometheus) { /* the fleet's: nothing traced here */
+		code = fleet_run(&opts);
+		options_free(&opts);
+		return code;
 	}
 	if (!has_bpf_privileges()) {
 		mt_err("permission denied: tracing needs root, or the capabilities CAP_BPF and CAP_PERFMON");

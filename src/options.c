@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "memtrace.h"
+#include "fleet.h"
 #include "options.h"
 #include "output.h"
 #include "top.h"
@@ -44,7 +45,7 @@ static const struct mode {
 	[MT_MODE_TOP] = { "top", "memtrace top", "top [-b] [-n N] [-i SECS] [--by WHAT] [--sort KEY]",
 			  MT_BY_PROCESS, false, false },
 	[MT_MODE_AUDIT] = { "audit", "memtrace audit",
-			    "audit -d SECS [--by WHAT] [--margin PCT] [--json FILE]",
+			    "audit -d SECS | --prometheus URL [--window D] [--by WHAT]",
 			    MT_BY_CONTAINER, false, false },
 	[MT_MODE_SERVE] = { "serve", "memtrace serve",
 			    "serve [--listen HOST:PORT] [--cgroup PATH|--container ID]",
@@ -81,7 +82,7 @@ static const char *const section_titles[] = {
 	[S_OTHER] = "Other",
 };
 
-static const char *const by_names[] = { "process", "cgroup", "container", NULL };
+static const char *const by_names[] = { "process", "cgroup", "container", "workload", NULL };
 static const char *const unwind_names[] = { "fp", "dwarf", "auto", NULL };
 
 struct option_spec {
@@ -126,8 +127,8 @@ static const struct option_spec options[] = {
 	{ "quiet", 'q', K_FLAG, F(quiet), NULL, NULL, 0, 0, 0, 1, NULL, ALL_MODES, S_OUTPUT,
 	  "no live line and no text report" },
 	{ "by", 0, K_CHOICE, F(by), "WHAT", NULL, 0, 0, 0, 0, by_names, ALL_MODES, S_OUTPUT,
-	  "group the text report, top and audit by process, cgroup or container (default: process; "
-	  "audit and serve: container)" },
+	  "group the text report, top, audit and serve by process, cgroup, container or workload "
+	  "(the containers that are runs of one job; default: process, audit and serve: container)" },
 	{ "json", 0, K_STRING, F(json_path), "FILE", NULL, 0, 0, 0, 0, NULL, ALL_MODES, S_OUTPUT,
 	  "write the report as JSON to FILE ('-': stdout)" },
 	{ "timeline", 0, K_STRING, F(timeline_path), "FILE", NULL, 0, 0, 0, 0, NULL, ALL_MODES,
@@ -164,14 +165,18 @@ static const struct option_spec options[] = {
 
 	{ "margin", 0, K_PERCENT, F(margin), "PCT", "20", 0, 0, 0, 0, NULL, BIT(MT_MODE_AUDIT),
 	  S_AUDIT, "suggested limit = peak + PCT%" },
+	{ "window", 0, K_STRING, F(window), "DURATION", "7d", 0, 0, 0, 0, NULL, BIT(MT_MODE_AUDIT),
+	  S_AUDIT, "with --prometheus: the window audited, a Prometheus duration (30m, 1d, 7d)" },
 
 	{ "listen", 0, K_ADDRESS, F(listen), "HOST:PORT", "127.0.0.1:9464", 0, 0, 0, 0, NULL,
 	  BIT(MT_MODE_SERVE), S_SERVE, "where /metrics listens" },
 	{ "top", 0, K_COUNT, F(top_processes), "N", "10", 0, 100000, 0, 0, NULL,
 	  BIT(MT_MODE_SERVE) | BIT(MT_MODE_ALL), S_SERVE,
 	  "per-process series for the N running processes with the largest peaks" },
-	{ "prometheus", 0, K_ADDRESS, F(prometheus), "HOST:PORT", NULL, 0, 0, 0, 0, NULL,
-	  BIT(MT_MODE_ALL), S_SERVE, "with -a: serve /metrics there while tracing" },
+	{ "prometheus", 0, K_STRING, F(prometheus), "ADDRESS", NULL, 0, 0, 0, 0, NULL,
+	  BIT(MT_MODE_ALL) | BIT(MT_MODE_AUDIT), S_SERVE,
+	  "with -a: serve /metrics at HOST:PORT while tracing; audit: audit the fleet from the "
+	  "Prometheus server at this URL (http://HOST:PORT), from every node's memtrace serve" },
 
 	{ "max-procs", 0, K_COUNT, F(max_procs), "N", "16384", 16, 1 << 22, 0, 0, NULL, ALL_MODES,
 	  S_LIMITS, "track at most N processes at once (at least 16)" },
@@ -451,6 +456,51 @@ static int choose_mode(struct mt_options *opts, int subcommand)
 	return 0;
 }
 
+static bool option_given(const bool *given, const char *name)
+{
+	for (size_t i = 0; i < NR_OPTIONS; i++)
+		if (given[i] && !strcmp(options[i].name, name))
+			return true;
+	return false;
+}
+
+/* audit: of this host over -d, or of the fleet from Prometheus over --window */
+static int validate_audit(const struct mt_options *opts, const bool *given)
+{
+	if (opts->by == MT_BY_PROCESS) {
+		mt_err("audit is by container, cgroup or workload, not by process");
+		return -EINVAL;
+	}
+	if (!opts->prometheus) {
+		if (option_given(given, "window")) {
+			mt_err("--window is the window of a fleet audit (--prometheus URL); here give -d");
+			return -EINVAL;
+		}
+		if (!opts->duration) {
+			mt_err("audit needs a window: -d SECONDS (or --prometheus URL [--window 7d])");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!fleet_url_valid(opts->prometheus)) {
+		mt_err("--prometheus: '%s' is not an http:// or https:// URL", opts->prometheus);
+		return -EINVAL;
+	}
+	if (fleet_parse_window(opts->window) < 0) {
+		mt_err("--window: '%s' is not a Prometheus duration (e.g. 30m, 1d, 7d)", opts->window);
+		return -EINVAL;
+	}
+	if (opts->duration) {
+		mt_err("a fleet audit's window is --window, not -d");
+		return -EINVAL;
+	}
+	if (opts->by == MT_BY_CGROUP) {
+		mt_err("a fleet audit is by workload or container (Prometheus has no cgroups)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Every option given goes with the mode, and the combinations make sense. */
 static int validate(const struct mt_options *opts, const bool *given)
 {
@@ -477,14 +527,13 @@ static int validate(const struct mt_options *opts, const bool *given)
 		mt_err("give either --cgroup or --container");
 		return -EINVAL;
 	}
-	if (opts->mode == MT_MODE_AUDIT && !opts->duration) {
-		mt_err("audit needs a window: -d SECONDS");
+	if (opts->mode == MT_MODE_ALL && opts->prometheus &&
+	    mt_parse_listen(opts->prometheus, &(struct sockaddr_storage){ 0 })) {
+		mt_err("--prometheus: '%s' is not a HOST:PORT to listen on", opts->prometheus);
 		return -EINVAL;
 	}
-	if (opts->mode == MT_MODE_AUDIT && opts->by == MT_BY_PROCESS) {
-		mt_err("audit is by container or cgroup, not by process");
-		return -EINVAL;
-	}
+	if (opts->mode == MT_MODE_AUDIT)
+		return validate_audit(opts, given);
 	if (opts->mode == MT_MODE_TOP && !opts->interval) {
 		mt_err("top needs an interval: -i SECS, more than 0");
 		return -EINVAL;

@@ -65,7 +65,8 @@ struct mt_options {
 	double margin; /* suggested limit = peak x (1 + margin) */
 	/* serve, and -a --prometheus */
 	const char *listen;	/* serve: HOST:PORT of /metrics */
-	const char *prometheus; /* -a: HOST:PORT of /metrics while tracing */
+	const char *prometheus; /* -a: HOST:PORT of /metrics while tracing; audit: the server's URL */
+	const char *window;	/* audit --prometheus: a Prometheus duration ("7d") */
 	uint64_t top_processes; /* per-process series for this many (largest peaks) */
 
 	/* which code made memory grow (profile.h) */

@@ -20,6 +20,7 @@
 #include "text.h"
 #include "rss_track.h"
 #include "version.h"
+#include "workload_groups.h"
 
 struct writer {
 	FILE *f;
@@ -102,16 +103,6 @@ static void cgroup_labels(const struct mt_report *r, uint64_t id, struct cgroup_
 	"id", (l)->id, "name", (l)->name, "pod", (l)->pod, "namespace", (l)->namespace_, "runtime",  \
 		(l)->runtime, "workload", (l)->workload, NULL
 
-static unsigned long long ooms_in(const struct mt_report *r, uint64_t id)
-{
-	unsigned long long n = 0;
-	size_t i;
-
-	for (i = 0; i < r->nr_ooms; i++)
-		n += r->ooms[i].cgroup_id == id;
-	return n;
-}
-
 enum cgroup_value {
 	CG_RSS,
 	CG_PEAK,
@@ -167,7 +158,7 @@ static bool gather_cgroup(const struct mt_report *r, const struct mt_cgroup_grou
 	row->values[CG_PEAK] = t->peak;
 	row->values[CG_INTERVAL_PEAK] = mt_track_window_peak(t, r->window);
 	row->values[CG_PROCESSES] = cg->nr_running;
-	row->values[CG_OOMS] = ooms_in(r, cg->id);
+	row->values[CG_OOMS] = report_cgroup_ooms(r, cg->id, NULL);
 	row->present = 1u << CG_RSS | 1u << CG_PEAK | 1u << CG_INTERVAL_PEAK |
 		       1u << CG_PROCESSES | 1u << CG_OOMS;
 	if (cg->memcg.known) {
@@ -200,6 +191,43 @@ static int write_cgroups(struct writer *w, const struct mt_report *r)
 		}
 	}
 	free(rows);
+	return 0;
+}
+
+/* serve --by workload: each workload's runs together (workload_groups.h), beside the containers */
+static int write_workloads(struct writer *w, const struct mt_report *r)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} families[] = {
+		{ "memtrace_workload_rss_bytes", "gauge", "Resident memory of its running containers, summed." },
+		{ "memtrace_workload_peak_rss_bytes", "gauge",
+		  "Exact peak of its largest run (one container) since memtrace started." },
+		{ "memtrace_workload_interval_peak_rss_bytes", "gauge",
+		  "Exact peak of its largest run since the previous scrape." },
+		{ "memtrace_workload_runs", "gauge", "Its containers memtrace has seen, ended ones included." },
+		{ "memtrace_workload_memory_limit_bytes", "gauge",
+		  "The largest memcg limit of its runs (absent when none has one)." },
+		{ "memtrace_workload_oom_kills_total", "counter", "OOM kills in any of its runs." },
+	};
+	struct mt_workload_group *groups;
+	size_t n, i, f;
+
+	groups = workload_groups(r, &n);
+	if (!groups)
+		return -ENOMEM;
+	for (f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
+		family(w, families[f].name, families[f].type, families[f].help);
+		for (i = 0; i < n; i++) {
+			const struct mt_workload_group *g = &groups[i];
+			unsigned long long v[] = { g->rss, g->peak, g->window_peak, g->nr_runs, g->limit,
+						   g->oom_kills };
+
+			if (f != 4 || g->limit)
+				sample(w, families[f].name, v[f], "workload", g->name, NULL);
+		}
+	}
+	workload_groups_free(groups, n);
 	return 0;
 }
 
@@ -309,6 +337,8 @@ int prometheus_write(FILE *f, const struct mt_report *r, size_t top, bool openme
 	int err;
 
 	err = write_cgroups(&w, r);
+	if (!err && r->by == MT_BY_WORKLOAD)
+		err = write_workloads(&w, r);
 	if (err)
 		return err;
 	write_processes(&w, r, top);

@@ -14,6 +14,7 @@
 #include "output.h"
 #include "text.h"
 #include "util.h"
+#include "workload_groups.h"
 
 #define MAX_PROCESS_LINES 25
 
@@ -153,6 +154,31 @@ static void print_cgroups(const struct mt_report *r, FILE *f)
 			r->nr_cgroups - i);
 }
 
+/* --by workload: one row per workload, its runs (containers) together */
+static int print_workloads(const struct mt_report *r, FILE *f)
+{
+	char cell[4 * 40 + 1], peak[32], end[32], usage[32], limit[32];
+	struct mt_workload_group *w;
+	size_t n, i;
+
+	w = workload_groups(r, &n);
+	if (!w)
+		return -ENOMEM;
+	fprintf(f, "\n%-40s %5s %10s %8s %10s %5s %10s %10s\n", "WORKLOAD", "RUNS", "PEAK RSS",
+		"AT (s)", "END RSS", "PROCS", "MEMCG", "LIMIT");
+	for (i = 0; i < n && i < MAX_PROCESS_LINES; i++)
+		fprintf(f, "%s %5zu %10s %8.3f %10s %5zu %10s %10s\n",
+			mt_text_cell(w[i].name, 40, true, cell, sizeof(cell)), w[i].nr_runs,
+			mt_format_bytes(w[i].peak, peak, sizeof(peak)), report_seconds(r, w[i].peak_ns),
+			mt_format_bytes(w[i].rss, end, sizeof(end)), w[i].nr_running,
+			w[i].memcg_usage ? mt_format_bytes(w[i].memcg_usage, usage, sizeof(usage)) : "-",
+			w[i].limit ? mt_format_bytes(w[i].limit, limit, sizeof(limit)) : "-");
+	if (i < n)
+		fprintf(f, "... and %zu more workloads with smaller peaks\n", n - i);
+	workload_groups_free(w, n);
+	return 0;
+}
+
 static void print_ooms(const struct mt_report *r, FILE *f)
 {
 	char anon[32], file[32], limit[32], label[300], safe_label[1200], comm[4 * 16 + 1];
@@ -254,7 +280,11 @@ static int write_text(const struct mt_report *r, FILE *f)
 	print_header(r, f);
 	print_totals(r, f);
 	print_ooms(r, f);
-	if (r->by)
+	if (r->by == MT_BY_WORKLOAD && print_workloads(r, f)) {
+		free(sorted);
+		return -ENOMEM;
+	}
+	if (r->by == MT_BY_CGROUP || r->by == MT_BY_CONTAINER)
 		print_cgroups(r, f);
 
 	fprintf(f, "\n%7s %7s %-16s %10s %8s %10s %10s %10s %10s %10s %8s %7s %10s\n", "PID", "PPID",

@@ -452,6 +452,20 @@ uint64_t report_untracked(const struct mt_report *r)
 	return r->stats.untracked_procs + r->untracked_at_start;
 }
 
+unsigned int report_cgroup_ooms(const struct mt_report *r, uint64_t id, uint64_t *limit)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; i < r->nr_ooms; i++) {
+		if (r->ooms[i].cgroup_id != id)
+			continue;
+		n++;
+		if (limit && !*limit)
+			*limit = r->ooms[i].memcg_limit;
+	}
+	return n;
+}
+
 uint64_t report_program_misses(const struct mt_report *r)
 {
 	uint64_t misses = 0;

@@ -30,6 +30,7 @@ enum mt_by {
 	MT_BY_PROCESS,
 	MT_BY_CGROUP,
 	MT_BY_CONTAINER,
+	MT_BY_WORKLOAD, /* the containers that are runs of one workload (workload_groups.h) */
 };
 
 /* A memory cgroup's group: the exact peak of its processes' summed RSS, and who it is. */
@@ -171,6 +172,12 @@ struct mt_process **report_by_peak(const struct mt_report *r);
 
 /* Order the cgroups by peak, largest first: the final writers' order. */
 void report_sort_cgroups(struct mt_report *r);
+
+/*
+ * The OOM kills in cgroup id; *limit (if given and 0) becomes the limit the
+ * OOM killer saw, for a cgroup memtrace could not read while it existed.
+ */
+unsigned int report_cgroup_ooms(const struct mt_report *r, uint64_t id, uint64_t *limit);
 
 /* Processes that could not be traced (the process map was full). */
 uint64_t report_untracked(const struct mt_report *r);

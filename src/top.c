@@ -18,6 +18,7 @@
 #include "text.h"
 #include "top.h"
 #include "util.h"
+#include "workload_groups.h"
 
 #define MAX_ROWS 30
 #define EXITED_SHOWN 5
@@ -48,7 +49,7 @@ struct row {
 	char extra[300]; /* by process: its container */
 	uint64_t rss, peak, window_peak;
 	double growth, faults; /* per second */
-	const struct mt_memcg *memcg;
+	struct mt_memcg memcg; /* not known: none; by workload: its runs' usage, largest limit */
 	size_t procs;
 };
 
@@ -182,10 +183,47 @@ static size_t cgroup_rows(struct mt_top *top, const struct mt_report *r, double 
 		row->rss = cg->g.rss.rss;
 		row->peak = cg->g.rss.peak;
 		row->window_peak = mt_track_window_peak(&cg->g.rss, r->window);
-		row->memcg = cg->memcg.known ? &cg->memcg : NULL;
+		row->memcg = cg->memcg;
 		rates(top, cg->id | (1ull << 63), row->rss, cg->running_faults, dt, row);
 	}
 	return r->nr_cgroups;
+}
+
+/* A workload's key among the interval's values: its name's FNV-1a hash, apart from cgroup ids. */
+static uint64_t workload_key(const char *name)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 1099511628211ull;
+	return h | (3ull << 62);
+}
+
+/* -1 when the workloads cannot be gathered (no memory) */
+static long workload_rows(struct mt_top *top, const struct mt_report *r, double dt,
+			  struct row *rows)
+{
+	struct mt_workload_group *w;
+	size_t n;
+
+	w = workload_groups(r, &n);
+	if (!w)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct row *row = &rows[i];
+
+		memset(row, 0, sizeof(*row));
+		snprintf(row->label, sizeof(row->label), "%s", w[i].name);
+		row->procs = w[i].nr_running;
+		row->rss = w[i].rss;
+		row->peak = w[i].peak;
+		row->window_peak = w[i].window_peak;
+		row->memcg = (struct mt_memcg){ .known = w[i].memcg_usage > 0, .usage = w[i].memcg_usage,
+						.limit = w[i].limit };
+		rates(top, workload_key(w[i].name), row->rss, w[i].running_faults, dt, row);
+	}
+	workload_groups_free(w, n);
+	return (long)n;
 }
 
 #define COMMAND_WIDTH 15
@@ -212,9 +250,9 @@ static void print_row(FILE *f, const struct row *row, bool by_process)
 		fprintf(f, "  %s\n", mt_text_safe(row->extra, MT_TEXT_TERMINAL, extra, sizeof(extra)));
 	else
 		fprintf(f, " %5zu %10s %10s\n", row->procs,
-			row->memcg ? mt_format_bytes(row->memcg->usage, memcg, sizeof(memcg)) : "-",
-			row->memcg && row->memcg->limit ?
-				mt_format_bytes(row->memcg->limit, limit, sizeof(limit)) :
+			row->memcg.known ? mt_format_bytes(row->memcg.usage, memcg, sizeof(memcg)) : "-",
+			row->memcg.known && row->memcg.limit ?
+				mt_format_bytes(row->memcg.limit, limit, sizeof(limit)) :
 				"-");
 }
 
@@ -255,7 +293,17 @@ int top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t 
 	if (!rows)
 		return -ENOMEM;
 	top->nr_next = 0;
-	n = by_process ? process_rows(top, r, dt, rows) : cgroup_rows(top, r, dt, rows);
+	if (top->by == MT_BY_WORKLOAD) {
+		long nw = workload_rows(top, r, dt, rows);
+
+		if (nw < 0) {
+			free(rows);
+			return -ENOMEM;
+		}
+		n = (size_t)nw;
+	} else {
+		n = by_process ? process_rows(top, r, dt, rows) : cgroup_rows(top, r, dt, rows);
+	}
 	sorting = top->sort;
 	qsort(rows, n, sizeof(*rows), cmp_rows);
 
@@ -271,7 +319,8 @@ int top_render(struct mt_top *top, FILE *f, const struct mt_report *r, uint64_t 
 			"PEAK", "PEAK/INT", "GROWTH", "FAULTS/s", "CONTAINER");
 	else
 		fprintf(f, "%-*s %10s %10s %10s %13s %9s %5s %10s %10s\n", GROUP_WIDTH,
-			top->by == MT_BY_CGROUP ? "CGROUP" : "CONTAINER", "RSS", "PEAK", "PEAK/INT", "GROWTH",
+			top->by == MT_BY_CGROUP ? "CGROUP" : top->by == MT_BY_WORKLOAD ? "WORKLOAD" : "CONTAINER",
+			"RSS", "PEAK", "PEAK/INT", "GROWTH",
 			"FAULTS/s", "PROCS", "MEMCG", "LIMIT");
 	for (size_t i = 0; i < n && i < MAX_ROWS; i++)
 		print_row(f, &rows[i], by_process);

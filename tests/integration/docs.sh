@@ -64,7 +64,7 @@ test_bash_completion() {
 	mkdir bin && ln -s "$(readlink -f "$MEMTRACE")" bin/memtrace
 	export PATH=$TMP/bin:$PATH
 	assert_eq "subcommands" "$(complete_line 'memtrace ' | paste -sd' ')" "audit serve top"
-	assert_eq "--by" "$(complete_line 'memtrace --by ' | paste -sd' ')" "cgroup container process"
+	assert_eq "--by" "$(complete_line 'memtrace --by ' | paste -sd' ')" "cgroup container process workload"
 	assert_eq "--unwind" "$(complete_line 'memtrace --unwind d' | paste -sd' ')" "dwarf"
 	assert_eq "--sort" "$(complete_line 'memtrace top --sort ' | paste -sd' ')" "faults growth peak rss window"
 	# every long option of --help, and PIDs (the last of a list) for -p

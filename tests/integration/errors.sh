@@ -105,7 +105,7 @@ test_output_not_half_written() {
 test_option_limits_and_long_commands() {
 	run_expect 2 "invalid value for --listen" serve --listen localhost:abc
 	run_expect 2 "invalid value for --max-procs: '8' (16 to" --max-procs 8 -- true
-	run_expect 2 "audit is by container or cgroup" audit -d 1 --by process
+	run_expect 2 "audit is by container, cgroup or workload" audit -d 1 --by process
 	require_bpf
 	# 100,000 arguments: the header is cut, as JSON's cmdline is
 	"$MEMTRACE" --json r.json -- true $(seq 100000) > out.txt

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fleet.h"
 #include "options.h"
 #include "procfs.h"
 #include "top.h"
@@ -346,6 +347,28 @@ static void test_option_modes(void **state)
 	options_free(&o);
 }
 
+/* audit --window: Prometheus durations, and nothing else */
+static void test_fleet_window(void **state)
+{
+	(void)state;
+	assert_true(fleet_parse_window("7d") == 7 * 86400);
+	assert_true(fleet_parse_window("1h30m") == 5400);
+	assert_true(fleet_parse_window("90s") == 90);
+	assert_true(fleet_parse_window("2w") == 14 * 86400);
+	assert_true(fleet_parse_window("") < 0);
+	assert_true(fleet_parse_window("7") < 0);
+	assert_true(fleet_parse_window("d") < 0);
+	assert_true(fleet_parse_window("7x") < 0);
+	assert_true(fleet_parse_window("-1d") < 0);
+	assert_true(fleet_parse_window("0s") < 0);
+	assert_true(fleet_parse_window("1d ") < 0);
+	assert_true(fleet_url_valid("http://prometheus:9090"));
+	assert_true(fleet_url_valid("https://mimir.example/prometheus/"));
+	assert_false(fleet_url_valid("prometheus:9090"));
+	assert_false(fleet_url_valid("ftp://prometheus"));
+	assert_false(fleet_url_valid("http://"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_option_modes),
 		cmocka_unit_test(test_every_option_documented),
+		cmocka_unit_test(test_fleet_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -273,6 +273,13 @@ static void test_audit_percentiles(void **state)
 	assert_int_equal(audit_percentile(&s, 100, 0.5), 0);
 	s.n = 3;
 	report_series_free(&s);
+	/* time at 0 (before the first process, after the last) is not usage */
+	assert_int_equal(report_add_cgroup_row(&r, 9, 0, 0), 0);
+	assert_int_equal(report_add_cgroup_row(&r, 9, 10, 300), 0);
+	assert_int_equal(report_add_cgroup_row(&r, 9, 20, 0), 0);
+	assert_int_equal(report_series(&r, 0, 9, &s), 0);
+	assert_int_equal(audit_percentile(&s, 100, 0.05), 300);
+	report_series_free(&s);
 	report_free(&r);
 }
 
@@ -280,12 +287,13 @@ static void test_audit_verdicts(void **state)
 {
 	struct mt_report r;
 	struct mt_group g = {};
-	struct mt_audit_entry *e;
-	size_t n;
+	struct mt_audit a;
 
 	(void)state;
 	report_init(&r, 0, true);
 	r.end_ns = 100;
+	r.by = MT_BY_CGROUP;
+	r.audit_margin = 0.2;
 	g.rss.peak = 40;
 	assert_int_equal(report_update_cgroup(&r, 1, &g), 0);
 	g.rss.peak = 95;
@@ -295,14 +303,61 @@ static void test_audit_verdicts(void **state)
 	assert_int_equal(report_update_cgroup(&r, 4, &g), 0);
 	for (int i = 0; i < 3; i++)
 		r.cgroups[i].memcg = (struct mt_memcg){ .known = true, .limit = 100 };
-	e = audit_build(&r, 0, 0.2, &n);
-	assert_int_equal(n, 4);
-	assert_string_equal(e[0].verdict, "over-provisioned");
-	assert_string_equal(e[1].verdict, "at-risk");
-	assert_string_equal(e[2].verdict, "ok");
-	assert_string_equal(e[3].verdict, "no-limit");
-	assert_int_equal(e[1].suggested, 114);
-	free(e);
+	assert_int_equal(audit_build(&r, &a), 0);
+	assert_int_equal(a.n, 4);
+	/* largest peak first */
+	assert_string_equal(a.entries[0].verdict, "at-risk");
+	assert_int_equal(a.entries[0].suggested, 114);
+	assert_string_equal(a.entries[1].verdict, "ok");
+	assert_string_equal(a.entries[2].verdict, "no-limit");
+	assert_string_equal(a.entries[3].verdict, "over-provisioned");
+	audit_free(&a);
+	report_free(&r);
+}
+
+/*
+ * --by workload: a workload's peak is its largest run's, not the sum of its
+ * runs; its usage over time is the largest run's at each moment.
+ */
+static void test_audit_by_workload(void **state)
+{
+	struct mt_report r;
+	struct mt_group g = {};
+	struct mt_audit a;
+
+	(void)state;
+	report_init(&r, 0, true);
+	r.end_ns = 100;
+	r.by = MT_BY_WORKLOAD;
+	r.audit_margin = 0.5;
+	for (int id = 1; id <= 3; id++) {
+		g.rss.peak = id * 100;
+		assert_int_equal(report_update_cgroup(&r, id, &g), 0);
+	}
+	snprintf(r.cgroups[0].names.workload, sizeof(r.cgroups[0].names.workload), "shop/web");
+	snprintf(r.cgroups[1].names.workload, sizeof(r.cgroups[1].names.workload), "shop/web");
+	snprintf(r.cgroups[2].names.workload, sizeof(r.cgroups[2].names.workload), "batch");
+	r.cgroups[0].memcg = (struct mt_memcg){ .known = true, .limit = 1000 };
+	r.cgroups[1].memcg = (struct mt_memcg){ .known = true, .limit = 400 };
+	/* run 1 holds 100 for [0, 50), run 2 holds 200 for [50, 100) */
+	assert_int_equal(report_add_cgroup_row(&r, 1, 0, 100), 0);
+	assert_int_equal(report_add_cgroup_row(&r, 2, 0, 0), 0);
+	assert_int_equal(report_add_cgroup_row(&r, 1, 50, 0), 0);
+	assert_int_equal(report_add_cgroup_row(&r, 2, 50, 200), 0);
+	assert_int_equal(report_add_cgroup_row(&r, 3, 10, 300), 0);
+	assert_int_equal(audit_build(&r, &a), 0);
+	assert_int_equal(a.n, 2);
+	assert_string_equal(a.entries[0].label, "batch");
+	assert_string_equal(a.entries[1].workload, "shop/web");
+	assert_int_equal(a.entries[1].peak, 200);
+	assert_int_equal(a.entries[1].containers, 2);
+	assert_int_equal(a.entries[1].limit, 1000);
+	assert_int_equal(a.entries[1].p50, 100);
+	assert_int_equal(a.entries[1].p99, 200);
+	assert_int_equal(a.entries[1].suggested, 300);
+	assert_string_equal(a.entries[1].verdict, "over-provisioned");
+	assert_string_equal(a.entries[0].verdict, "no-limit");
+	audit_free(&a);
 	report_free(&r);
 }
 
@@ -310,6 +365,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_audit_percentiles),
+		cmocka_unit_test(test_audit_by_workload),
 		cmocka_unit_test(test_audit_verdicts),
 		cmocka_unit_test(test_fork_exec_exit),
 		cmocka_unit_test(test_pid_reuse_new_record),
