@@ -87,7 +87,7 @@ WORKLOADS += $(OUTPUT)/workloads/sites-fp
 # libFuzzer targets over the parsers of untrusted text (clang's runtime: libclang-rt-dev)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB_SRCS := src/util.c src/text.c src/procfs.c src/container.c src/cgroup.c src/runtime_state.c src/workload.c
+FUZZ_LIB_SRCS := src/util.c src/text.c src/procfs.c src/container.c src/cgroup.c src/runtime_state.c src/workload.c src/pylinetable.c
 FUZZ_SECONDS ?= 60
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
@@ -213,13 +213,15 @@ fuzz: $(FUZZERS)
 demo: all workloads
 	./memtrace -- $(OUTPUT)/workloads/spike 64 20
 
-# the package and the image too, and the Debian 12 root (downloaded once):
-# tests/integration/package.sh installs and runs them
+# the package and the image too, and the Debian roots (downloaded once):
+# tests/integration/package.sh installs and runs them in Debian 12's, and
+# tests/integration/python.sh runs Debian unstable's Pythons
 test:
 	$(Q)tools/install-deps.sh test
 	$(Q)$(MAKE) --no-print-directory memtrace docs workloads $(UNIT_TESTS) $(FUZZERS)
 	$(Q)$(MAKE) --no-print-directory image
 	$(Q)tools/debian-root.sh bookworm $(DEB) > /dev/null
+	$(Q)tools/python-root.sh > /dev/null
 	$(Q)MEMTRACE_OUTPUT=$(OUTPUT) tests/run.sh $(TESTS)
 
 # Debian's kernels (5.10, 6.1, 6.12, the newest) booted in qemu, the guest-side

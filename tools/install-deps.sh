@@ -13,7 +13,7 @@ set -eu
 build="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libdw-dev libprotobuf-c-dev protobuf-c-compiler libmicrohttpd-dev libcapstone-dev libcurl4-openssl-dev pkg-config make gcc scdoc"
 deb="$build debhelper dpkg-dev lintian"
 image="umoci"
-test="$build $deb $image skopeo debootstrap bash-completion man-db libcap2-bin libcmocka-dev jq procps util-linux runc busybox-static libclang-rt-14-dev protobuf-compiler python3-protobuf python3-yaml nodejs prometheus chromium curl file systemd"
+test="$build $deb $image skopeo debootstrap bash-completion man-db libcap2-bin libcmocka-dev jq procps util-linux runc busybox-static libclang-rt-14-dev protobuf-compiler python3.11 libpython3.11-dev python3-protobuf python3-yaml nodejs prometheus chromium curl file systemd"
 bench="$test bpftrace"
 kernels="$build jq cpio busybox-static qemu-system-x86 qemu-system-arm"
 build_arm64="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 libdw-dev:arm64 libprotobuf-c-dev:arm64 libmicrohttpd-dev:arm64 libcapstone-dev:arm64 libcurl4-openssl-dev:arm64"

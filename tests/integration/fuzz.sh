@@ -18,3 +18,7 @@ test_fuzz_container_paths() {
 test_fuzz_procfs_and_option_parsers() {
 	run_fuzzer fuzz_procfs
 }
+
+test_fuzz_python_line_tables() {
+	run_fuzzer fuzz_pylinetable
+}
