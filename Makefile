@@ -220,7 +220,7 @@ test:
 	$(Q)tools/install-deps.sh test
 	$(Q)$(MAKE) --no-print-directory memtrace docs workloads $(UNIT_TESTS) $(FUZZERS)
 	$(Q)$(MAKE) --no-print-directory image
-	$(Q)tools/debian-root.sh bookworm $(DEB) > /dev/null
+	$(Q)tools/debian-root.sh bookworm man-db $(DEB) > /dev/null
 	$(Q)tools/python-root.sh > /dev/null
 	$(Q)MEMTRACE_OUTPUT=$(OUTPUT) tests/run.sh $(TESTS)
 

@@ -1,30 +1,38 @@
 #!/bin/sh
-# debian-root.sh SUITE DEB - a fresh Debian root where the package DEB can be
-# installed with dpkg -i: debootstrap's minbase, plus man-db and the
-# libraries the package depends on. Made once and cached as a tarball under
-# ~/.cache/memtrace/roots (its name says the suite and the packages), so a
-# second run downloads nothing. Prints the tarball's path.
+# debian-root.sh SUITE PACKAGE|FILE.deb... - a minimal Debian root of SUITE
+# (debootstrap's minbase) with these packages, and for a .deb the
+# libraries it depends on (so it can then be installed with dpkg -i). Made
+# once and kept under ~/.cache/memtrace/roots, its name saying the suite and
+# the packages, so a second run downloads nothing. Prints its directory:
+# use it read-only (chroot), or copy it (cp -a) to change it.
+#   tests/integration/package.sh: bookworm .output/memtrace_*.deb (with man-db)
+#   tests/integration/python.sh:  tools/python-root.sh (sid's Pythons)
 set -eu
 
-suite=$1 deb=$2
+suite=$1
+shift
+packages=$(for p in "$@"; do
+	case $p in
+	# "libbpf1 (>= 1:1.0.0), libc6 (>= 2.34), ..." -> libbpf1 libc6 ...
+	*.deb) dpkg-deb -f "$p" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' ;;
+	*) echo "$p" ;;
+	esac
+done | grep -v '^$' | sort -u | paste -sd, -)
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/memtrace/roots
-# "libbpf1 (>= 1:1.0.0), libc6 (>= 2.34), ..." -> libbpf1,libc6,...
-deps=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -v '^$' | sort -u | paste -sd, -)
-include=man-db,$deps
-tarball=$cache/$suite-$(printf '%s' "$include" | sha256sum | cut -c1-12).tar.gz
-if [ ! -s "$tarball" ]; then
+root=$cache/$suite-$(printf '%s' "$packages" | sha256sum | cut -c1-12)
+if [ ! -x "$root/bin/sh" ]; then
 	mkdir -p "$cache"
 	dir=$(mktemp -d "$cache/.root-XXXXXX")
-	echo "debian-root.sh: debootstrap $suite with $include (once; cached in $tarball)" >&2
-	if ! debootstrap --variant=minbase --include="$include" "$suite" "$dir" \
+	echo "debian-root.sh: debootstrap $suite with $packages (once; kept in $root)" >&2
+	if ! debootstrap --variant=minbase --include="$packages" "$suite" "$dir" \
 		http://deb.debian.org/debian > "$dir.log" 2>&1; then
 		tail -n 20 "$dir.log" >&2
-		rm -rf "$dir"
+		rm -rf "$dir" "$dir.log"
 		echo "debian-root.sh: debootstrap $suite failed" >&2
 		exit 1
 	fi
 	rm -f "$dir.log"
-	tar -C "$dir" -czf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
-	rm -rf "$dir"
+	rm -rf "$root"
+	mv "$dir" "$root"
 fi
-echo "$tarball"
+echo "$root"
