@@ -26,13 +26,14 @@ selected() { # name: is it chosen by the command line's filters?
 	return 1
 }
 
-record() { # name status output-file
+record() { # name status output-file [seconds]
+	local took=${4:+"  ${4}s"}
 	case $2 in
-	0) passed=$((passed + 1)); printf 'PASS  %s\n' "$1" ;;
+	0) passed=$((passed + 1)); printf 'PASS  %s%s\n' "$1" "$took" ;;
 	77) skipped=$((skipped + 1)); printf 'SKIP  %s (%s)\n' "$1" "$(grep -m1 '^SKIP:' "$3" | cut -c7-)" ;;
 	*)
 		failed=$((failed + 1)); failures+=("$1")
-		printf 'FAIL  %s (exit %s)\n' "$1" "$2"
+		printf 'FAIL  %s (exit %s)%s\n' "$1" "$2" "$took"
 		sed 's/^/    | /' "$3" | tail -n 40
 		;;
 	esac
@@ -67,6 +68,7 @@ for file in ${MEMTRACE_TEST_FILES:-"$ROOT"/tests/integration/*.sh}; do
 		selected "$name" || continue
 		tmp=$(mktemp -d)
 		out=$tmp/.output
+		start=$SECONDS
 		# a sanitized build (make SANITIZE=1 test) reports into the test's directory
 		TMP=$tmp ASAN_OPTIONS="log_path=$tmp/sanitizer" UBSAN_OPTIONS="log_path=$tmp/sanitizer:print_stacktrace=1" \
 			timeout -k 5 "$TEST_TIMEOUT" bash -c \
@@ -77,7 +79,7 @@ for file in ${MEMTRACE_TEST_FILES:-"$ROOT"/tests/integration/*.sh}; do
 			cat "$tmp"/sanitizer.* >> "$out"
 			status=99
 		fi
-		record "$name" "$status" "$out"
+		record "$name" "$status" "$out" $((SECONDS - start))
 		# stray processes a failed test left behind
 		pkill -KILL -f "$tmp" 2>/dev/null
 		rm -rf "$tmp"
