@@ -78,6 +78,17 @@ assert_ge() {
 }
 
 # Wait (bounded) until FILE contains PATTERN: a synchronisation point, not a sleep.
+# wait_until TRIES CMD...: run CMD every 0.2 s until it succeeds; 1 after TRIES tries
+wait_until() {
+	local tries=$1
+	shift
+	until "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.2
+	done
+}
+
 wait_for() {
 	local file=$1 pattern=$2 tries=${3:-300}
 	while ! grep -q -- "$pattern" "$file" 2>/dev/null; do

@@ -15,17 +15,27 @@ require_prometheus() {
 
 # start_prometheus CONFIG TSDB: a real Prometheus on a free port; sets PROM_URL, PROM_PID
 start_prometheus() {
-	local port tries=100
+	local port
 	port=$(free_port)
 	prometheus --config.file="$1" --storage.tsdb.path="$2" --storage.tsdb.retention.time=30d \
 		--web.listen-address="127.0.0.1:$port" > prometheus.log 2>&1 &
 	PROM_PID=$!
 	PROM_URL=http://127.0.0.1:$port
-	until curl -sf "$PROM_URL/-/ready" > /dev/null; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || fail "Prometheus did not start: $(tail -n 5 prometheus.log)"
-		sleep 0.2
-	done
+	wait_until 100 curl -sf -o /dev/null "$PROM_URL/-/ready" ||
+		fail "Prometheus did not start: $(tail -n 5 prometheus.log)"
+}
+
+# has Prometheus scraped memtrace serve?
+scraped() {
+	curl -sf --data-urlencode 'query=up{job="memtrace"} == 1' "$PROM_URL/api/v1/query" | grep -q '"value"'
+}
+
+# does the fleet audit see both workloads' two runs?
+saw_four_runs() {
+	"$MEMTRACE" audit --prometheus "$PROM_URL" --window 5m --by workload --json fleet.json \
+		> fleet.txt 2> fleet.err &&
+		[ "$(jq '[.entries[] | select(.workload == "prod/web" or .workload == "shop/db") |
+			.containers] | add' fleet.json)" = 4 ]
 }
 
 # A week of 20 nodes running 3 workloads once a day each (420 containers),
@@ -101,13 +111,7 @@ YML
 	start_prometheus prometheus.yml tsdb
 	trap "kill $PROM_PID $audit_pid 2> /dev/null || true; rm -rf /var/lib/docker/containers/{$db1,$db2}" EXIT
 	wait_for local.err "and every new one"
-	local tries=100
-	until curl -sf --data-urlencode 'query=up{job="memtrace"} == 1' "$PROM_URL/api/v1/query" |
-		grep -q '"value"'; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || fail "Prometheus never scraped memtrace serve: $(tail -n 5 prometheus.log)"
-		sleep 0.2
-	done
+	wait_until 100 scraped || fail "Prometheus never scraped memtrace serve: $(tail -n 5 prometheus.log)"
 	# prod/web: two pods of one Deployment, from the CRI annotations of their bundles
 	local i mib uid name
 	for i in 1 2; do
@@ -133,17 +137,10 @@ YML
 		grep -q vmhwm_bytes "db-$id.out" || fail "db $id did not run: $(cat "db-$id.out")"
 	done
 	# every run's last interval peak is scraped once after it ends
-	tries=50
-	until "$MEMTRACE" audit --prometheus "$PROM_URL" --window 5m --by workload --json fleet.json \
-		> fleet.txt 2> fleet.err &&
-		[ "$(jq '[.entries[] | select(.workload == "prod/web" or .workload == "shop/db") |
-			.containers] | add' fleet.json)" = 4 ]; do
-		tries=$((tries - 1))
-		[ "$tries" -gt 0 ] || fail "the fleet audit never saw the 4 runs: $(cat fleet.err fleet.txt)
+	wait_until 50 saw_four_runs ||
+		fail "the fleet audit never saw the 4 runs: $(cat fleet.err fleet.txt)
 			$(curl -s --data-urlencode "query=max_over_time(memtrace_container_interval_peak_rss_bytes[5m])" \
 				"$PROM_URL/api/v1/query" | jq -c '.data.result[] | [.metric.id, .metric.workload, .value[1]]')"
-		sleep 0.2
-	done
 	sleep 1.5
 	"$MEMTRACE" audit --prometheus "$PROM_URL" --window 5m --by workload --json fleet.json > fleet.txt
 	kill -INT "$audit_pid"
