@@ -7,6 +7,7 @@
  * order, through the ring buffer.
  */
 #include "common.bpf.h"
+#include "python.bpf.h"
 
 /* include/linux/sched/signal.h: the signal struct's flag for a group exit. */
 #define MT_SIGNAL_GROUP_EXIT 0x00000004
@@ -37,7 +38,9 @@ static __always_inline void process_forked(struct task_struct *parent, struct ta
 		mm = NULL;
 	}
 	/* fork copied the parent's page tables: that is the child's RSS now */
-	track_new_process(child, mm, parent->tgid, flags, bpf_ktime_get_ns(), MT_EV_FORK);
+	if (track_new_process(child, mm, parent->tgid, flags, bpf_ktime_get_ns(), MT_EV_FORK) &&
+	    mm)
+		py_on_fork(parent->tgid, child->tgid);
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -81,6 +84,7 @@ int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	/* from now on the entry accounts the new image's mm */
 	e->proc.mm = (__u64)mm;
 	e->proc.flags &= ~(MT_PROC_AWAIT_EXEC | MT_PROC_ADOPT_MM | MT_PROC_LAYOUT_KNOWN);
+	py_forget(task->tgid);
 	bpf_probe_read_kernel_str(e->proc.comm, sizeof(e->proc.comm), task->comm);
 	proc_update_from_mm(e, mm);
 	emit_proc_event(MT_EV_EXEC, task, e->proc.ppid, e->proc.start_ns, now);
@@ -144,6 +148,7 @@ static __always_inline void process_exited(struct task_struct *task, struct mm_s
 	unlock_proc(e, locked);
 	if (flags & MT_PROC_EXITING)
 		return;
+	py_forget(tgid);
 
 	e->proc.faults = task_faults(task) - e->proc.faults_base;
 	/* a -p process exiting before its first event of its own: the mm it exits from is its own */

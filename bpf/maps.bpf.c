@@ -16,6 +16,8 @@ MT_EVENTS_MAP events SEC(".maps");	  /* lifecycle events and timeline rows */
 MT_EXACT_STASH_MAP exact_stash SEC(".maps"); /* --exact: classic event -> BTF program */
 MT_LOCK_OWNERS_MAP lock_owners SEC(".maps"); /* emulated locks (lock.bpf.h) */
 MT_REGS_SCRATCH_MAP regs_scratch SEC(".maps"); /* a sample's user registers */
+MT_PY_PROCS_MAP py_procs SEC(".maps");	  /* tgid -> its CPython's layout */
+MT_PY_THREADS_MAP py_threads SEC(".maps");  /* tid -> its PyThreadState */
 
 const volatile __u32 cfg_page_shift = 12;
 const volatile __u32 cfg_follow_children = 1; /* add forked children to `procs` */

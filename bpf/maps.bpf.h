@@ -91,6 +91,27 @@ struct mt_regs_copy {
 		__type(key, __u32);                                                                \
 		__type(value, struct mt_regs_copy);                                                \
 	}
+/*
+ * Python: the interpreter layout of each process running CPython (by tgid,
+ * set by userspace), and the thread state last found for each thread (by
+ * tid), checked at each use. LRU: an entry whose process went unnoticed
+ * makes room for the next.
+ */
+#define MT_DEFAULT_MAX_PY_PROCS 4096
+#define MT_PY_PROCS_MAP                                                                            \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                               \
+		__uint(max_entries, MT_DEFAULT_MAX_PY_PROCS);                                      \
+		__type(key, __u32);                                                                \
+		__type(value, struct mt_py_layout);                                                \
+	}
+#define MT_PY_THREADS_MAP                                                                          \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                               \
+		__uint(max_entries, 4 * MT_DEFAULT_MAX_PY_PROCS);                                  \
+		__type(key, __u32);                                                                \
+		__type(value, __u64);                                                              \
+	}
 #define MT_EVENTS_MAP                                                                              \
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_RINGBUF);                                                \
@@ -107,6 +128,8 @@ extern MT_EVENTS_MAP events SEC(".maps");
 extern MT_EXACT_STASH_MAP exact_stash SEC(".maps");
 extern MT_LOCK_OWNERS_MAP lock_owners SEC(".maps");
 extern MT_REGS_SCRATCH_MAP regs_scratch SEC(".maps");
+extern MT_PY_PROCS_MAP py_procs SEC(".maps");
+extern MT_PY_THREADS_MAP py_threads SEC(".maps");
 extern const volatile __u32 cfg_page_shift;
 extern const volatile __u32 cfg_follow_children;
 extern const volatile __u64 cfg_resolution;

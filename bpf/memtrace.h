@@ -259,6 +259,41 @@ enum mt_sample_kind {
 /* mt_sample_event.flags: which stacks the record carries (--unwind). */
 #define MT_SAMPLE_HAS_FP (1u << 0)
 #define MT_SAMPLE_HAS_COPY (1u << 1)
+#define MT_SAMPLE_PY_CUT (1u << 2) /* the Python frames go on past py_frames[] */
+
+/*
+ * Python frames (CPython 3.11+): where a process's interpreter keeps its
+ * threads and frames, as byte offsets, set by userspace in `py_procs` for
+ * each process running one (src/python.c reads them from the interpreter:
+ * _Py_DebugOffsets from 3.13 on, a table for 3.11). A sample of such a
+ * process carries its faulting thread's Python frames, innermost first.
+ */
+#define MT_PY_MAX_FRAMES 64
+#define MT_PY_NO_FIELD 0xffff /* mt_py_layout: this interpreter has no such field */
+
+struct mt_py_layout {
+	__u64 runtime;		     /* address of _PyRuntime */
+	__u16 interpreters_head;     /* _PyRuntime -> first PyInterpreterState */
+	__u16 threads_head;	     /* interpreter -> first PyThreadState */
+	__u16 thread_next;	     /* thread -> next */
+	__u16 thread_native_id;	     /* thread -> native_thread_id (its tid, in its pid namespace) */
+	__u16 thread_frame;	     /* thread -> current frame (3.13+), or -> cframe (3.11) */
+	__u16 cframe_frame;	     /* cframe -> current frame; MT_PY_NO_FIELD from 3.13 on */
+	__u16 frame_previous;	     /* _PyInterpreterFrame -> previous */
+	__u16 frame_code;	     /* -> f_code / f_executable (3.14+: a tagged reference) */
+	__u16 frame_instr;	     /* -> prev_instr (3.11) / instr_ptr */
+	__u16 frame_marker;	     /* -> is_entry (3.11) / owner (3.13+): which frames end an eval call */
+	__u16 code_check;	     /* code -> co_firstlineno: tells reused code addresses apart */
+	__u16 pad;
+};
+
+struct mt_py_frame {
+	__u64 code;  /* the code object, as the frame holds it (3.14+: tag bits too) */
+	__u64 instr; /* the instruction pointer (3.11: the last one run) */
+	__u32 check; /* the code object's co_firstlineno when sampled */
+	__u8 marker; /* the byte at frame_marker */
+	__u8 pad[3];
+};
 
 /*
  * MT_EV_SAMPLE: the user stack of a growth. Frame-pointer addresses from
@@ -284,6 +319,9 @@ struct mt_sample_event {
 	__u8 insn[MT_INSN_BYTES]; /* the user instruction being run: what it touched is the address */
 	__u64 regs[MT_NR_REGS];
 	__u64 ips[MT_MAX_FRAMES];
+	__u32 py_nr_frames; /* the faulting thread's Python frames, innermost first */
+	__u32 pad;
+	struct mt_py_frame py_frames[MT_PY_MAX_FRAMES];
 	__u8 stack[MT_STACK_BYTES + MT_STACK_SLACK];
 };
 
@@ -307,8 +345,11 @@ _Static_assert(sizeof(struct mt_row_event) == 40, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 304, "mt_proc_event layout");
 _Static_assert(sizeof(struct mt_oom_event) == 104, "mt_oom_event layout");
 _Static_assert(sizeof(struct mt_cgroup_event) == 288, "mt_cgroup_event layout");
+_Static_assert(sizeof(struct mt_py_layout) == 32, "mt_py_layout layout");
+_Static_assert(sizeof(struct mt_py_frame) == 24, "mt_py_frame layout");
 _Static_assert(sizeof(struct mt_sample_event) == 80 + MT_INSN_BYTES +
-						 8 * (MT_NR_REGS + MT_MAX_FRAMES) + MT_STACK_BYTES +
+						 8 * (MT_NR_REGS + MT_MAX_FRAMES) + 8 +
+						 24 * MT_PY_MAX_FRAMES + MT_STACK_BYTES +
 						 MT_STACK_SLACK,
 	       "mt_sample_event layout");
 _Static_assert(sizeof(struct mt_unmap_event) == 48, "mt_unmap_event layout");

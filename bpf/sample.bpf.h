@@ -8,6 +8,7 @@
 
 #include "arch.bpf.h"
 #include "common.bpf.h"
+#include "python.bpf.h"
 
 #define MT_USER_PAGE 4096ull
 
@@ -102,7 +103,7 @@ static __always_inline struct pt_regs *current_user_regs(void)
 /*
  * Send the user stack of the current thread, as --unwind asked:
  * frame-pointer addresses, a stack copy, or both, with the registers and
- * the instruction being run. The first sample of an image wakes the
+ * the instruction being run, and its Python frames if it runs CPython. The first sample of an image wakes the
  * consumer at once, so that it reads the process's mappings while the
  * process still runs.
  */
@@ -148,6 +149,7 @@ static __always_inline void emit_sample(void *ctx, struct mt_proc_entry *e, __u3
 		rec->stack_len = copy_user_stack(rec, rec->regs[MT_REG_SP]);
 		rec->flags |= MT_SAMPLE_HAS_COPY;
 	}
+	read_py_frames(rec, e->proc.tgid);
 	if (kind == MT_SAMPLE_GROWTH && !(e->proc.flags & MT_PROC_SAMPLED))
 		e->proc.flags |= MT_PROC_SAMPLED;
 	if (!(e->proc.flags & MT_PROC_LAYOUT_KNOWN)) {

@@ -8,6 +8,7 @@
  * call writes below the stack pointer.
  */
 #include <capstone/capstone.h>
+#include <errno.h>
 #include <stdlib.h>
 
 #include "insn.h"
@@ -166,6 +167,59 @@ static uint64_t operand_address(const struct mt_sample_event *e, const cs_insn *
 }
 
 #endif
+
+#if defined(__aarch64__)
+/* B, B.cond, CBZ/CBNZ, TBZ/TBNZ: the target is the immediate operand */
+static bool jump_target(const cs_insn *insn, uint64_t *target)
+{
+	const cs_arm64 *arm64 = &insn->detail->arm64;
+
+	for (int i = 0; i < arm64->op_count; i++) {
+		if (arm64->operands[i].type == ARM64_OP_IMM) {
+			*target = arm64->operands[i].imm;
+			return true;
+		}
+	}
+	return false;
+}
+#else
+static bool jump_target(const cs_insn *insn, uint64_t *target)
+{
+	const cs_x86 *x86 = &insn->detail->x86;
+
+	if (x86->op_count != 1 || x86->operands[0].type != X86_OP_IMM)
+		return false;
+	*target = x86->operands[0].imm;
+	return true;
+}
+#endif
+
+int insn_jumps_out(const uint8_t *code, size_t len, uint64_t addr,
+		   void (*fn)(void *ctx, uint64_t target), void *ctx)
+{
+	uint64_t pc = addr, end = addr + len, target;
+	csh handle;
+	cs_insn *insn;
+
+	if (cs_open(MT_CS_ARCH, MT_CS_MODE, &handle) != CS_ERR_OK)
+		return -ENOMEM;
+	/* skipdata: a byte that decodes as nothing does not end the sweep */
+	cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
+	cs_option(handle, CS_OPT_SKIPDATA, CS_OPT_ON);
+	insn = cs_malloc(handle);
+	if (!insn) {
+		cs_close(&handle);
+		return -ENOMEM;
+	}
+	while (len && cs_disasm_iter(handle, &code, &len, &pc, insn)) {
+		if (insn->id && cs_insn_group(handle, insn, CS_GRP_JUMP) &&
+		    jump_target(insn, &target) && (target < addr || target >= end))
+			fn(ctx, target);
+	}
+	cs_free(insn, 1);
+	cs_close(&handle);
+	return 0;
+}
 
 struct mt_insn_decoder {
 	csh handle;

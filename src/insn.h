@@ -26,4 +26,13 @@ void insn_decoder_free(struct mt_insn_decoder *d);
  */
 uint64_t insn_address(struct mt_insn_decoder *d, const struct mt_sample_event *e, bool *exact);
 
+/*
+ * Call fn with the target of every direct jump in code (len bytes of
+ * machine code at address addr) that lands outside it: where a compiler
+ * put the parts of a function it split off (python.c's eval loop). 0, or
+ * -ENOMEM.
+ */
+int insn_jumps_out(const uint8_t *code, size_t len, uint64_t addr,
+		   void (*fn)(void *ctx, uint64_t target), void *ctx);
+
 #endif /* MEMTRACE_INSN_H */

@@ -613,6 +613,11 @@ int mt_tracer__set_cgroup_group(struct mt_tracer *t, uint64_t id, const struct m
 	return 0;
 }
 
+int mt_tracer__python_layouts_fd(struct mt_tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.py_procs);
+}
+
 int mt_tracer__epoll_fd(struct mt_tracer *t)
 {
 	return ring_buffer__epoll_fd(t->rb);

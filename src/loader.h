@@ -53,6 +53,9 @@ int mt_tracer__add_proc(struct mt_tracer *t, const struct mt_proc *p);
 int mt_tracer__set_group(struct mt_tracer *t, const struct mt_group *g);
 int mt_tracer__set_cgroup_group(struct mt_tracer *t, uint64_t id, const struct mt_group *g);
 
+/* The py_procs map: where each process's CPython keeps its frames (src/python.c fills it). */
+int mt_tracer__python_layouts_fd(struct mt_tracer *t);
+
 /* The ring buffer's epoll fd: readable when records wait (to wait on it with other fds). */
 int mt_tracer__epoll_fd(struct mt_tracer *t);
 

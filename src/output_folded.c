@@ -25,6 +25,7 @@ static void put_stack(FILE *f, const struct mt_profile *p, const struct mt_stack
 		      uint64_t bytes)
 {
 	const struct mt_location *l;
+	char label[MT_FRAME_LABEL_LEN];
 	uint32_t i, j;
 
 	put_frame(f, s->comm);
@@ -32,7 +33,7 @@ static void put_stack(FILE *f, const struct mt_profile *p, const struct mt_stack
 		l = &p->locations[s->locs[i]];
 		for (j = l->nr_lines; j-- > 0;) {
 			fputc(';', f);
-			put_frame(f, p->functions[l->lines[j].function].name);
+			put_frame(f, profile_frame_label(p, l, &l->lines[j], label, sizeof(label)));
 		}
 	}
 	fprintf(f, " %llu\n", (unsigned long long)bytes);

@@ -193,18 +193,19 @@ static json_object *oom_json(const struct mt_report *r, const struct mt_oom_even
 	return o;
 }
 
-/* A stack as function names, innermost first, inlined frames included. */
+/* A stack as frame labels (Python frames with their file and line), innermost first, inlined frames included. */
 static json_object *stack_frames(const struct mt_profile *p, const struct mt_stack *s)
 {
 	json_object *arr = json_object_new_array();
+	char label[MT_FRAME_LABEL_LEN];
 	const struct mt_location *l;
 	uint32_t i, j;
 
 	for (i = 0; i < s->nr_locs; i++) {
 		l = &p->locations[s->locs[i]];
 		for (j = 0; j < l->nr_lines; j++)
-			json_object_array_add(arr, output_json_text(
-							   p->functions[l->lines[j].function].name));
+			json_object_array_add(arr, output_json_text(profile_frame_label(
+							   p, l, &l->lines[j], label, sizeof(label))));
 	}
 	return arr;
 }

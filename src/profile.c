@@ -141,7 +141,19 @@ void profile_free(struct mt_profile *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static bool is_system_path(const char *path)
+const char *profile_frame_label(const struct mt_profile *p, const struct mt_location *l,
+				const struct mt_line *line, char *buf, size_t size)
+{
+	const struct mt_function *fn = &p->functions[line->function];
+	const char *base = strrchr(fn->file, '/');
+
+	if (strcmp(p->modules[l->module].path, MT_PYTHON_MODULE) || !fn->file[0])
+		return fn->name;
+	snprintf(buf, size, "%s (%s:%u)", fn->name, base ? base + 1 : fn->file, line->line);
+	return buf;
+}
+
+bool profile_is_system_path(const char *path)
 {
 	return path[0] == '[' || !strncmp(path, "/lib/", 5) || !strncmp(path, "/lib64/", 7) ||
 	       !strncmp(path, "/usr/lib/", 9) || !strncmp(path, "/usr/lib64/", 11);
@@ -187,7 +199,7 @@ long profile_module(struct mt_profile *p, const char *path, const char *build_id
 			      &p->cap_modules, sizeof(*p->modules), path, build_id);
 
 	if (id >= 0)
-		p->modules[id].system = is_system_path(path);
+		p->modules[id].system = profile_is_system_path(path);
 	return id;
 }
 

@@ -124,6 +124,20 @@ struct mt_site {
 /* Growth sites by bytes, largest first. *sites is malloc'd; returns how many, or -ENOMEM. */
 long profile_sites(const struct mt_profile *p, enum mt_stack_value which, struct mt_site **sites);
 
+/* The module of Python frames (unwind.c): their function is co_qualname, their file co_filename. */
+#define MT_PYTHON_MODULE "[python]"
+#define MT_FRAME_LABEL_LEN 512 /* room for a label (longer ones are cut) */
+
+/*
+ * How a frame reads in a stack: its function, and for a Python frame
+ * "function (file.py:LINE)" (the file's last component); in buf when built.
+ */
+const char *profile_frame_label(const struct mt_profile *p, const struct mt_location *l,
+				const struct mt_line *line, char *buf, size_t size);
+
+/* Is this a system library's path (under /lib or /usr/lib), or a pseudo-module ([vdso])? */
+bool profile_is_system_path(const char *path);
+
 /* Is this function an allocator or a copy helper (a growth site is never one)? */
 bool profile_is_allocator(const char *function);
 

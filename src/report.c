@@ -156,7 +156,7 @@ static void forget_stacks(struct mt_report *r, uint32_t pid)
 
 int report_on_sample(struct mt_report *r, const struct mt_sample_event *e)
 {
-	uint32_t locs[MT_MAX_FRAMES];
+	uint32_t locs[MT_MAX_LOCATIONS];
 	struct mt_process *p;
 	uint64_t addr = e->addr;
 	bool exact = true;

@@ -22,6 +22,7 @@
 #include "seed.h"
 #include "session.h"
 #include "spawn.h"
+#include "unwind.h"
 #include "util.h"
 
 #define POLL_MS 50
@@ -222,6 +223,10 @@ static int start_tracing(struct mt_session *s)
 	if (!s->tracer)
 		return 1;
 	r->kernel = *mt_tracer__kernel(s->tracer);
+	if (r->unwinder && unwinder_walk_python(r->unwinder, mt_tracer__python_layouts_fd(s->tracer))) {
+		mt_err("out of memory");
+		return 1;
+	}
 	sink.ctx = s->tracer;
 	r->start_ns = mt_now_ns();
 	if (opts->mode == MT_MODE_COMMAND) {

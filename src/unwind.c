@@ -13,6 +13,7 @@
  * DWARF through code without frame pointers (Debian's libc), frame pointers
  * through code without CFI (JIT code).
  */
+#include <bpf/bpf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "insn.h"
 #include "perfmap.h"
+#include "python.h"
 #include "symbols.h"
 #include "unwind.h"
 #include "util.h"
@@ -44,12 +47,15 @@ struct unwind_image {
 	const struct mt_sample_event *sample; /* being unwound */
 	struct mt_perf_map jit;
 	long jit_module; /* the profile's module for it; -1 until needed */
+	struct mt_python *python; /* the CPython it runs; NULL if none (yet) */
+	bool python_settled;	  /* found, or one that memtrace does not read */
 };
 
 struct unwind_process {
 	uint32_t pid; /* first: the key of the pid table */
 	uint32_t parent; /* forked from, not exec'd since: same mappings; 0 if not */
 	struct unwind_image *image;
+	bool python_walked; /* the BPF side has its interpreter's layout */
 };
 
 /*
@@ -81,6 +87,9 @@ struct mt_unwinder {
 	size_t nr_sources;
 	struct unnamed_jit *unnamed;
 	size_t nr_unnamed, cap_unnamed;
+	int py_layouts_fd; /* the BPF side's py_procs map; -1: none */
+	long python_module; /* the profile's module of Python frames; -1 until needed */
+	long python_cut;    /* the location that says a stack's Python frames go on */
 };
 
 /* The process whose files find_elf opens (libdwfl opens them lazily, inside our calls). */
@@ -228,6 +237,7 @@ static void image_unref(struct unwind_image *img)
 	if (img->dwfl)
 		dwfl_end(img->dwfl);
 	perf_map_free(&img->jit);
+	python_free(img->python);
 	free(img);
 }
 
@@ -305,7 +315,29 @@ struct mt_unwinder *unwinder_new(struct mt_profile *profile)
 		free(u);
 		return NULL;
 	}
+	u->py_layouts_fd = -1;
+	u->python_module = -1;
 	return u;
+}
+
+int unwinder_walk_python(struct mt_unwinder *u, int py_layouts_fd)
+{
+	struct mt_line cut;
+	long function;
+
+	u->python_module = profile_module(u->profile, MT_PYTHON_MODULE, "");
+	function = u->python_module < 0 ? u->python_module :
+					  profile_function(u->profile, "[more Python frames]", "");
+	if (function < 0)
+		return function;
+	/* the program's own code, where growth sites are (unlike [vdso] or [unknown]) */
+	u->profile->modules[u->python_module].system = false;
+	cut = (struct mt_line){ .function = function };
+	u->python_cut = profile_add_location(u->profile, u->python_module, 0, &cut, 1);
+	if (u->python_cut < 0)
+		return u->python_cut;
+	u->py_layouts_fd = py_layouts_fd;
+	return 0;
 }
 
 void unwinder_free(struct mt_unwinder *u)
@@ -328,6 +360,9 @@ void unwinder_forget(struct mt_unwinder *u, uint32_t pid)
 
 	if (!proc)
 		return;
+	/* a layout set from a sample of the image before: the BPF side dropped its own already */
+	if (proc->python_walked)
+		bpf_map_delete_elem(u->py_layouts_fd, &pid);
 	mt_pid_table_remove(&u->processes, pid);
 	free_process(proc);
 }
@@ -439,6 +474,19 @@ void unwinder_finish(struct mt_unwinder *u)
 	u->nr_unnamed = 0;
 }
 
+/* A path of pid's mappings as the process sees it: without the prefix of its root. */
+static const char *path_in_root(uint32_t pid, const char *path)
+{
+	char link[64], root[PATH_MAX];
+	ssize_t len;
+
+	snprintf(link, sizeof(link), "/proc/%u/root", pid);
+	len = readlink(link, root, sizeof(root) - 1);
+	if (len <= 1 || strncmp(path, root, len) || path[len] != '/')
+		return path;
+	return path + len;
+}
+
 /*
  * The profile's module of a process's Dwfl module (remembered in its
  * userdata slot), and the load bias that turns its addresses into file
@@ -465,8 +513,12 @@ static long module_id(struct mt_profile *p, Dwfl_Module *mod, Dwarf_Addr *start,
 	for (i = 0; i < len && i < 64; i++)
 		sprintf(hex + 2 * i, "%02x", bits[i]);
 	id = profile_module(p, name ? name : "[unknown]", hex);
-	if (id >= 0)
-		*userdata = (void *)(intptr_t)(id + 1);
+	if (id < 0)
+		return id;
+	*userdata = (void *)(intptr_t)(id + 1);
+	/* a container's (or chroot's) files: system or not by their path inside it */
+	if (name && !p->modules[id].system)
+		p->modules[id].system = profile_is_system_path(path_in_root(opening_pid, name));
 	return id;
 }
 
@@ -649,6 +701,315 @@ static int splice_fp(uint64_t *pcs, int nr, const struct mt_sample_event *e)
 	return nr;
 }
 
+struct python_search {
+	struct mt_py_symbols syms;
+	Dwfl_Module *mod; /* the module that holds them */
+};
+
+/* What a module says of the CPython it holds (if it is an interpreter's executable or libpython). */
+static int python_symbols(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
+			  void *arg)
+{
+	struct python_search *search = arg;
+	struct mt_py_symbols *syms = &search->syms;
+	const char *base = strrchr(name, '/');
+	const char *sym_name;
+	GElf_Addr addr;
+	GElf_Sym sym;
+	int i, n;
+
+	(void)userdata;
+	(void)start;
+	base = base ? base + 1 : name;
+	if (strncmp(base, "python", 6) && strncmp(base, "libpython", 9))
+		return DWARF_CB_OK;
+	*syms = (struct mt_py_symbols){ 0 };
+	n = dwfl_module_getsymtab(mod);
+	for (i = 1; i < n; i++) {
+		sym_name = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+		if (!sym_name || sym.st_shndx == SHN_UNDEF)
+			continue;
+		if (!strcmp(sym_name, "_PyRuntime")) {
+			syms->runtime = addr;
+		} else if (!strcmp(sym_name, "Py_Version")) {
+			syms->version = addr;
+		} else if (!strcmp(sym_name, "_PyEval_EvalFrameDefault")) {
+			syms->eval_start = addr;
+			syms->eval_end = addr + sym.st_size;
+		} else if (!strcmp(sym_name, "_PyEval_EvalFrameDefault.cold")) {
+			syms->cold_start = addr;
+			syms->cold_end = addr + sym.st_size;
+		}
+	}
+	if (!syms->runtime || !syms->version || !syms->eval_start)
+		return DWARF_CB_OK;
+	search->mod = mod;
+	return DWARF_CB_ABORT;
+}
+
+#define MT_COLD_MIN_JUMPS 8 /* jumps into a range that make it the function's split-off part */
+
+/*
+ * The functions' starts, from .eh_frame_hdr's sorted table (file
+ * addresses), and how many of the eval loop's jumps land in each.
+ */
+struct cold_vote {
+	const uint8_t *table; /* .eh_frame_hdr's (start, FDE) pairs, 4-byte each, datarel */
+	uint64_t hdr_addr;    /* the section's address: what they are relative to */
+	uint32_t count;
+	uint64_t bias;
+	struct {
+		uint32_t index; /* in the table */
+		unsigned jumps;
+	} ranges[64];
+	unsigned nr;
+};
+
+static uint64_t fde_start(const struct cold_vote *v, uint32_t i)
+{
+	int32_t rel;
+
+	memcpy(&rel, v->table + 8 * (size_t)i, sizeof(rel));
+	return v->hdr_addr + rel;
+}
+
+static void vote_cold(void *ctx, uint64_t target)
+{
+	struct cold_vote *v = ctx;
+	uint64_t addr = target - v->bias;
+	uint32_t lo = 0, hi = v->count, i;
+
+	if (!v->count || addr < fde_start(v, 0))
+		return;
+	while (hi - lo > 1) { /* the last start <= addr */
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (fde_start(v, mid) <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (i = 0; i < v->nr && v->ranges[i].index != lo; i++)
+		;
+	if (i == v->nr && v->nr < sizeof(v->ranges) / sizeof(v->ranges[0]))
+		v->ranges[v->nr++].index = lo;
+	if (i < v->nr)
+		v->ranges[i].jumps++;
+}
+
+/* A section of elf by name; NULL if none. */
+static Elf_Scn *section_named(Elf *elf, const char *name, GElf_Shdr *shdr)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	const char *n;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		n = gelf_getshdr(scn, shdr) ? elf_strptr(elf, shstrndx, shdr->sh_name) : NULL;
+		if (n && !strcmp(n, name))
+			return scn;
+	}
+	return NULL;
+}
+
+/* The bytes at file address [addr, addr + len) of elf's sections; NULL if none holds them all. */
+static const uint8_t *file_bytes(Elf *elf, uint64_t addr, uint64_t len)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	Elf_Data *data;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_PROGBITS ||
+		    addr < shdr.sh_addr || addr + len > shdr.sh_addr + shdr.sh_size)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf || addr + len - shdr.sh_addr > data->d_size)
+			return NULL;
+		return (const uint8_t *)data->d_buf + (addr - shdr.sh_addr);
+	}
+	return NULL;
+}
+
+/*
+ * The eval loop's split-off part when no symbol names it (stripped builds):
+ * compilers move rarely run paths (with PGO, whole opcodes: Debian's 3.13
+ * runs most of its loop there) to a range of their own, which the function
+ * jumps into. It is the function range (one per FDE) that most of its
+ * outward jumps land in; tail calls land in other functions now and then.
+ */
+static void find_eval_cold(Dwfl_Module *mod, struct mt_py_symbols *syms)
+{
+	struct cold_vote vote = { 0 };
+	const uint8_t *hdr, *code;
+	Dwarf_Addr bias;
+	GElf_Shdr shdr;
+	uint32_t count;
+	unsigned i, best = 0;
+	Elf *elf;
+
+	elf = dwfl_module_getelf(mod, &bias);
+	if (!elf || !section_named(elf, ".eh_frame_hdr", &shdr) || shdr.sh_size < 12)
+		return;
+	hdr = file_bytes(elf, shdr.sh_addr, shdr.sh_size);
+	/* version 1; eh_frame_ptr pcrel|sdata4, fde_count udata4, table datarel|sdata4 */
+	if (!hdr || hdr[0] != 1 || hdr[1] != 0x1b || hdr[2] != 0x03 || hdr[3] != 0x3b)
+		return;
+	memcpy(&count, hdr + 8, sizeof(count));
+	if (12 + 8 * (uint64_t)count > shdr.sh_size)
+		return;
+	vote.table = hdr + 12;
+	vote.count = count;
+	vote.hdr_addr = shdr.sh_addr;
+	vote.bias = bias;
+	code = file_bytes(elf, syms->eval_start - bias, syms->eval_end - syms->eval_start);
+	if (!code || insn_jumps_out(code, syms->eval_end - syms->eval_start, syms->eval_start,
+				    vote_cold, &vote))
+		return;
+	for (i = 0; i < vote.nr; i++) {
+		if (vote.ranges[i].jumps >= MT_COLD_MIN_JUMPS &&
+		    (!best || vote.ranges[i].jumps > vote.ranges[best - 1].jumps))
+			best = i + 1;
+	}
+	if (!best || vote.ranges[best - 1].index + 1 >= count)
+		return;
+	syms->cold_start = fde_start(&vote, vote.ranges[best - 1].index) + bias;
+	syms->cold_end = fde_start(&vote, vote.ranges[best - 1].index + 1) + bias;
+}
+
+/*
+ * Look for a CPython in the image's modules (again after its maps are read
+ * again: libpython comes after exec). Its module counts as a system one: a
+ * growth site is then the Python code, not the interpreter's internals.
+ */
+static void find_python(struct mt_unwinder *u, struct unwind_image *img)
+{
+	struct python_search search = { 0 };
+	Dwarf_Addr start, end, bias;
+	const char *why;
+	long module;
+
+	if (img->python_settled || !img->dwfl || u->py_layouts_fd < 0)
+		return;
+	dwfl_getmodules(img->dwfl, python_symbols, &search, 0);
+	if (!search.mod)
+		return;
+	img->python_settled = true;
+	if (!search.syms.cold_start)
+		find_eval_cold(search.mod, &search.syms);
+	img->python = python_open(img->pid, &search.syms, &why);
+	if (!img->python && why)
+		fprintf(stderr, "memtrace: PID %u runs %s: its Python frames are not named\n",
+			img->pid, why);
+	module = img->python ? module_id(u->profile, search.mod, &start, &end, &bias) : -1;
+	if (module >= 0)
+		u->profile->modules[module].system = true;
+}
+
+/* Let the BPF side walk the process's Python frames from its next sample on. */
+static void walk_python(struct mt_unwinder *u, struct unwind_image *img, uint32_t pid)
+{
+	struct unwind_process *proc = find_process(u, pid, false);
+
+	if (!img->python || !proc || proc->python_walked)
+		return;
+	if (!bpf_map_update_elem(u->py_layouts_fd, &pid, python_layout(img->python), BPF_ANY))
+		proc->python_walked = true;
+}
+
+/* The location of a Python frame: the profile's "[python]" module, keyed by function and line. */
+static long python_location(struct mt_unwinder *u, struct unwind_image *img, uint32_t pid,
+			    const struct mt_py_frame *f)
+{
+	struct mt_profile *p = u->profile;
+	struct mt_py_frame_name name;
+	struct mt_line line;
+	long function, loc;
+	uint64_t key;
+
+	p->frames++;
+	if (python_frame_name(img->python, pid, f, &name)) {
+		p->unknown_frames++;
+		return u->unknown_location;
+	}
+	function = profile_function(p, name.function, name.file);
+	if (function < 0)
+		return function;
+	key = (uint64_t)function << 32 | (uint32_t)name.line;
+	loc = profile_find_location(p, u->python_module, key);
+	if (loc >= 0)
+		return loc;
+	line = (struct mt_line){ .function = function, .line = name.line };
+	return profile_add_location(p, u->python_module, key, &line, 1);
+}
+
+/*
+ * Python frames from py_frames[*next] on: those one call of the eval loop
+ * ran, up to its entry frame (all that are left if `all`).
+ */
+static int python_locations(struct mt_unwinder *u, struct unwind_image *img,
+			    const struct mt_sample_event *e, uint32_t *next, bool all, uint32_t *locs,
+			    int room)
+{
+	int nr = 0;
+	long loc;
+
+	while (*next < e->py_nr_frames && nr < room) {
+		const struct mt_py_frame *f = &e->py_frames[(*next)++];
+		enum mt_py_frame_kind kind = python_frame_kind(img->python, f);
+
+		if (kind != MT_PY_FRAME_SHIM) {
+			loc = python_location(u, img, e->hdr.pid, f);
+			if (loc < 0)
+				return loc;
+			locs[nr++] = loc;
+		}
+		if (kind != MT_PY_FRAME_CODE && !all)
+			break;
+	}
+	if (all && *next == e->py_nr_frames && (e->flags & MT_SAMPLE_PY_CUT) && nr < room)
+		locs[nr++] = u->python_cut;
+	return nr;
+}
+
+/*
+ * The stack's locations, with each native frame of the eval loop replaced
+ * by the Python frames that call of it ran (as py-spy's merge_native_stack
+ * does): the k-th eval frame from the innermost runs the k-th group of
+ * Python frames, ended by an entry frame. The outermost eval frame takes
+ * every group left (a native stack cut short); Python frames with no eval
+ * frame to stand in for follow the native ones.
+ */
+static int merge_python(struct mt_unwinder *u, struct unwind_image *img,
+			const struct mt_sample_event *e, const uint64_t *pcs, int nr_pcs,
+			uint32_t *locs)
+{
+	int nr = 0, i, evals = 0, seen = 0, n;
+	uint32_t next = 0;
+	long loc;
+
+	for (i = 0; i < nr_pcs; i++)
+		evals += python_in_eval(img->python, pcs[i] - (i > 0));
+	for (i = 0; i < nr_pcs; i++) {
+		if (next < e->py_nr_frames && python_in_eval(img->python, pcs[i] - (i > 0))) {
+			n = python_locations(u, img, e, &next, ++seen == evals, locs + nr,
+					     MT_MAX_LOCATIONS - nr);
+			if (n < 0)
+				return n;
+			nr += n;
+			continue;
+		}
+		loc = location_of(u, img, pcs[i], i > 0);
+		if (loc < 0)
+			return loc;
+		locs[nr++] = loc;
+	}
+	n = python_locations(u, img, e, &next, true, locs + nr, MT_MAX_LOCATIONS - nr);
+	return n < 0 ? n : nr + n;
+}
+
 int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uint32_t *locs)
 {
 	struct unwind_image *img = image_of(u, e->hdr.pid);
@@ -672,6 +1033,10 @@ int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uin
 		memcpy(pcs, e->ips, nr * sizeof(*pcs));
 		u->profile->fp_stacks++;
 	}
+	find_python(u, img);
+	walk_python(u, img, e->hdr.pid);
+	if (img->python && e->py_nr_frames)
+		return merge_python(u, img, e, pcs, nr, locs);
 	if (!nr) {
 		locs[0] = u->unknown_location;
 		u->profile->unknown_frames++;

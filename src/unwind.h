@@ -18,12 +18,22 @@
 
 struct mt_unwinder;
 
+/* A stack's locations: its native frames, and the Python frames that replace some (and a mark) */
+#define MT_MAX_LOCATIONS (MT_MAX_FRAMES + MT_PY_MAX_FRAMES + 1)
+
 struct mt_unwinder *unwinder_new(struct mt_profile *profile);
 void unwinder_free(struct mt_unwinder *u);
 
 /*
+ * Name the Python frames of processes running CPython, telling the BPF
+ * side where each one's interpreter keeps them (through its py_procs map,
+ * py_layouts_fd). 0 or -ENOMEM.
+ */
+int unwinder_walk_python(struct mt_unwinder *u, int py_layouts_fd);
+
+/*
  * The locations of e's stack, innermost first, into locs (room for
- * MT_MAX_FRAMES); returns how many (at least 1), or -ENOMEM.
+ * MT_MAX_LOCATIONS); returns how many (at least 1), or -ENOMEM.
  */
 int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uint32_t *locs);
 

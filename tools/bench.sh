@@ -19,10 +19,15 @@
 # /proc/PID/status VmRSS every 100 ms (the usual sampling approach), against
 # the kernel's VmHWM.
 #
-# usage: tools/bench.sh [ROUNDS] [stacks]   (run as root; `make bench` builds first)
+# Python: a seed-style pipeline (tests/workloads/python/pipeline.py: build
+# rows, serialize, sort) untraced, under `memtrace -- python3` (Python frames
+# named) and under `python3 -X tracemalloc=25` (the in-process way).
+#
+# usage: tools/bench.sh [ROUNDS] [stacks|python]   (run as root; `make bench` builds first)
 #   stacks: only what growth stacks cost against --no-stacks on the fault
 #   loops, and the samples they took (a machine whose faults are slow makes
 #   the whole run hours long)
+#   python: only the Python pipeline
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MT=$ROOT/memtrace
@@ -34,6 +39,7 @@ mkdir -p "$OUT"
 
 [ "$(id -u)" -eq 0 ] || { echo "bench.sh: run as root" >&2; exit 1; }
 LIBC=$(ldd "$WL/mallocloop" | awk '/libc.so/ { print $3 }')
+PYTHON=/usr/bin/python3.11 # Debian 12's (stripped, libpython linked in)
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -55,6 +61,7 @@ workload() {
 	huge) echo "$WL/faultloop 512 4 huge" ;;
 	forks) echo "$WL/forkloop 2000 1" ;;
 	malloc) echo "$WL/mallocloop 5000000" ;;
+	python) echo "$PYTHON $ROOT/tests/workloads/python/pipeline.py 300000" ;;
 	esac
 }
 
@@ -95,6 +102,7 @@ run_traced() { # tracer name
 	case $1 in
 	all | malloc-uprobe) with_background_tracer "$1" "$2" ;;
 	poller) with_poller "$2" ;;
+	tracemalloc) $PYTHON -X tracemalloc=25 $(workload "$2" | cut -d' ' -f2-) ;;
 	*)
 		local opts=(--json "$OUT/$2-$1.json")
 		case $1 in
@@ -145,6 +153,7 @@ tracer_label() { # tracer [baseline]
 	poller-*) echo "VmRSS poller, 100 ms" ;;
 	all-*) echo "memtrace -a" ;;
 	malloc-uprobe-*) echo "bpftrace uprobe on malloc" ;;
+	tracemalloc-*) echo "python3 -X tracemalloc=25" ;;
 	esac
 }
 
@@ -190,6 +199,17 @@ BUILD="real build (gcc -O2, src/*.c x 3)"
 HUGE="THP faults, 4 x 512 MiB in 2 MiB pages"
 BUILD_ROUNDS=$(((ROUNDS + 2) / 3))
 SAMPLED="fresh faults huge"
+PIPELINE="Python pipeline ($PYTHON, 300,000 rows)"
+if [ "$PART" = python ]; then
+	echo
+	echo "| workload | traced by | pairs | untraced (median) | traced (median) | ratio (median of pairs) |"
+	echo "|---|---|---|---|---|---|"
+	for tracer in command tracemalloc; do overhead $tracer python "$PIPELINE" "$ROUNDS"; done
+	echo
+	jq -r '"memtrace: \(.stacks.samples) samples, \(.stacks.frames) frames, \(.stacks.unknown_frames) unknown"' \
+		"$OUT/python-command.json"
+	exit 0
+fi
 if [ "$PART" = all ]; then
 	SAMPLED="fresh faults huge forks malloc build"
 	echo
@@ -201,6 +221,7 @@ if [ "$PART" = all ]; then
 	for tracer in command nostacks all poller; do overhead $tracer forks "$FORKS" "$ROUNDS"; done
 	for tracer in command nostacks malloc-uprobe; do overhead $tracer malloc "$MALLOC" "$ROUNDS"; done
 	for tracer in command nostacks all poller; do overhead $tracer build "$BUILD" "$BUILD_ROUNDS"; done
+	for tracer in command tracemalloc; do overhead $tracer python "$PIPELINE" "$ROUNDS"; done
 fi
 echo
 echo "What the growth stacks cost on their own: the same workloads under memtrace with stacks"

@@ -15,10 +15,10 @@ deb="$build debhelper dpkg-dev lintian"
 image="umoci"
 test="$build $deb $image skopeo debootstrap bash-completion man-db libcap2-bin libcmocka-dev jq procps util-linux runc busybox-static libclang-rt-14-dev protobuf-compiler python3.11 libpython3.11-dev python3-protobuf python3-yaml nodejs prometheus chromium curl file systemd"
 bench="$test bpftrace"
-kernels="$build jq cpio busybox-static qemu-system-x86 qemu-system-arm"
+kernels="$build jq cpio busybox-static qemu-system-x86 qemu-system-arm python3.11"
 build_arm64="$build gcc-aarch64-linux-gnu libc6-dev-arm64-cross libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libjson-c-dev:arm64 libdw-dev:arm64 libprotobuf-c-dev:arm64 libmicrohttpd-dev:arm64 libcapstone-dev:arm64 libcurl4-openssl-dev:arm64"
 # the guest's bash and jq need these; libc's debuginfo names memset in stacks
-kernels_arm64="$kernels $build_arm64 libtinfo6:arm64 libjq1:arm64 libonig5:arm64 libc6-dbg:arm64"
+kernels_arm64="$kernels $build_arm64 libtinfo6:arm64 libjq1:arm64 libonig5:arm64 libc6-dbg:arm64 libexpat1:arm64"
 deb_arm64="$deb $build_arm64"
 
 case "${1:-build}" in

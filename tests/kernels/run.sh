@@ -11,8 +11,8 @@
 #   each guest instead of the tests), KERNEL_APPEND (debugging: more kernel
 #   command line, e.g. loglevel=7).
 #
-# One initramfs per architecture holds busybox, bash, jq, ./memtrace, the
-# workloads and the tests, each binary with the shared libraries it needs;
+# One initramfs per architecture holds busybox, bash, jq, Python 3.11,
+# ./memtrace, the workloads and the tests, each binary with the shared libraries it needs;
 # its /init (guest-init) runs tests/run.sh on the tests that guest.list
 # names plus tests/kernels/guest_*.sh, then powers off. Each guest's
 # console is kept in $MEMTRACE_OUTPUT/kernels/<release>.log; the results are
@@ -83,7 +83,7 @@ sysroot_libdirs=()
 guest_tool() {
 	local name=$1 pkg=${2:-$1}
 	if [ "$ARCH" = "$(dpkg --print-architecture)" ]; then
-		command -v "$name"
+		[ -x "/usr/bin/$name" ] && echo "/usr/bin/$name" || command -v "$name"
 		return
 	fi
 	local sysroot=${XDG_CACHE_HOME:-$HOME/.cache}/memtrace/sysroot-$ARCH
@@ -108,6 +108,13 @@ build_initramfs() {
 	install -m 0755 "$busybox" "$STAGE/bin/busybox"
 	copy_elf "$(guest_tool bash)" /bin/bash
 	copy_elf "$(guest_tool jq)" /bin/jq
+	# Debian 12's Python with what it needs to start (-I -S): the Python frames' test
+	copy_elf "$(guest_tool python3.11 python3.11-minimal)" /usr/bin/python3.11
+	mkdir -p "$STAGE/usr/lib/python3.11"
+	cp /usr/lib/python3.11/os.py "$STAGE/usr/lib/python3.11/"
+	cp -r /usr/lib/python3.11/encodings "$STAGE/usr/lib/python3.11/"
+	mkdir -p "$STAGE/mt/tests/workloads"
+	cp -r "$ROOT/tests/workloads/python" "$STAGE/mt/tests/workloads/"
 	copy_elf "$OUT/memtrace" /mt/.output/memtrace
 	ln -s .output/memtrace "$STAGE/mt/memtrace"
 	for w in "$OUT"/workloads/*; do

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * test_python.c - what memtrace reads of CPython: its location tables
- * (src/pylinetable.h) and its version (src/pyversion.h). Alone: tables
- * written by hand, one of each entry kind. With arguments, for
- * tests/integration/python.sh, which runs each interpreter:
+ * test_python.c - CPython's location tables as memtrace reads them
+ * (src/pylinetable.h). Alone: tables written by hand, one of each entry
+ * kind. With arguments, for tests/integration/python.sh, which runs each
+ * interpreter:
  *   test_python lines DUMP...    every code object of the dumps
  *                                (tests/tools/py_linetables.py) against its
  *                                interpreter's own code.co_lines()
- *   test_python version ROOT EXE the interpreter's Py_Version, in hex
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,7 +18,6 @@
 #include <cmocka.h>
 
 #include "pylinetable.h"
-#include "pyversion.h"
 
 #define MAX_RANGES 65536
 
@@ -154,20 +152,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_malformed),
 	};
 	long bad = 0, codes = 0, n;
-	uint32_t version;
-	int err;
 
 	if (argc == 1)
 		return cmocka_run_group_tests(tests, NULL, NULL);
-	if (argc == 4 && !strcmp(argv[1], "version")) {
-		err = mt_py_version(argv[2], argv[3], NULL, &version);
-		if (err) {
-			fprintf(stderr, "%s: %s\n", argv[3], strerror(-err));
-			return 1;
-		}
-		printf("0x%08x\n", version);
-		return 0;
-	}
 	if (argc < 3 || strcmp(argv[1], "lines"))
 		return 2;
 	for (int i = 2; i < argc; i++) {

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * python.c - a process's CPython and the names of its frames (see python.h).
+ *
+ * The offsets come from the interpreter itself from 3.13 on: _PyRuntime
+ * starts with _Py_DebugOffsets (cookie "xdebugpy"), a struct of 64-bit
+ * offsets whose own layout changes between minor versions; where each
+ * needed offset sits in it is tabled below per version (checked against
+ * each version's headers: tests/integration/python.sh). 3.11 has no such
+ * struct: its offsets are tabled (../shared/PYTHON.md, verified with gdb).
+ * 3.12 and free-threaded builds are not read.
+ */
+#include <errno.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "pylinetable.h"
+#include "python.h"
+
+#define MAX_TEXT 4096		/* bytes of a name or file read */
+#define MAX_LINETABLE (1u << 20) /* bytes of a line table read */
+
+/* Where a code object and the strings and bytes it points to keep what is read. */
+struct code_layout {
+	uint32_t filename, qualname, linetable, firstlineno, code_adaptive;
+	uint32_t ascii_data;   /* a compact ASCII string's characters */
+	uint32_t compact_data; /* a compact non-ASCII string's */
+	uint32_t bytes_size, bytes_data;
+};
+
+/*
+ * Positions (byte offsets) in _Py_DebugOffsets of the offsets memtrace
+ * uses, for one minor version (0: the struct has no such field).
+ */
+struct debug_offsets_layout {
+	uint32_t minor;
+	uint32_t free_threaded, interpreters_head, threads_head, thread_next, thread_current_frame,
+		thread_native_id, frame_previous, frame_executable, frame_instr_ptr, frame_owner,
+		code_filename, code_qualname, code_linetable, code_firstlineno, code_adaptive,
+		bytes_size, bytes_sval, ascii_size, size;
+};
+
+/* From each version's Include/internal/pycore_debug_offsets.h (pycore_runtime.h in 3.13). */
+static const struct debug_offsets_layout debug_layouts[] = {
+	{ .minor = 13, .free_threaded = 16, .interpreters_head = 40, .threads_head = 72,
+	  .thread_next = 168, .thread_current_frame = 184, .thread_native_id = 200,
+	  .frame_previous = 232, .frame_executable = 240, .frame_instr_ptr = 248, .frame_owner = 264,
+	  .code_filename = 280, .code_qualname = 296, .code_linetable = 304,
+	  .code_firstlineno = 312, .code_adaptive = 344, .bytes_size = 520, .bytes_sval = 528,
+	  .ascii_size = 0, .size = 584 },
+	{ .minor = 14, .free_threaded = 16, .interpreters_head = 40, .threads_head = 72,
+	  .thread_next = 192, .thread_current_frame = 208, .thread_native_id = 224,
+	  .frame_previous = 256, .frame_executable = 264, .frame_instr_ptr = 272, .frame_owner = 288,
+	  .code_filename = 320, .code_qualname = 336, .code_linetable = 344,
+	  .code_firstlineno = 352, .code_adaptive = 384, .bytes_size = 600, .bytes_sval = 608,
+	  .ascii_size = 640, .size = 760 },
+	{ .minor = 15, .free_threaded = 16, .interpreters_head = 40, .threads_head = 72,
+	  .thread_next = 192, .thread_current_frame = 208, .thread_native_id = 248,
+	  .frame_previous = 320, .frame_executable = 328, .frame_instr_ptr = 336, .frame_owner = 352,
+	  .code_filename = 384, .code_qualname = 400, .code_linetable = 408,
+	  .code_firstlineno = 416, .code_adaptive = 448, .bytes_size = 696, .bytes_sval = 704,
+	  .ascii_size = 736, .size = 888 },
+};
+
+/* A code object read once: its names and line table. */
+struct code {
+	uint64_t addr; /* the key: address and check value */
+	uint32_t check;
+	int firstlineno;
+	char *qualname, *filename;
+	uint8_t *linetable;
+	size_t linetable_len;
+};
+
+struct mt_python {
+	uint32_t version;
+	struct mt_py_symbols syms;
+	struct mt_py_layout layout;
+	struct code_layout code;
+	void *codes; /* tsearch tree of struct code */
+};
+
+/* len bytes of pid's memory at addr; 0, or -1 if not all of them could be read. */
+static int read_mem(uint32_t pid, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
+
+	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
+}
+
+static uint64_t u64_at(const uint8_t *buf, uint32_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, buf + off, sizeof(v));
+	return v;
+}
+
+/* 3.11.x, from a build with DWARF (../shared/PYTHON.md) */
+static int layout_3_11(struct mt_python *py)
+{
+	py->layout = (struct mt_py_layout){
+		.interpreters_head = 40,
+		.threads_head = 16,
+		.thread_next = 8,
+		.thread_native_id = 160,
+		.thread_frame = 56, /* cframe */
+		.cframe_frame = 8,  /* cframe->current_frame */
+		.frame_previous = 48,
+		.frame_code = 32,
+		.frame_instr = 56, /* prev_instr */
+		.frame_marker = 68, /* is_entry */
+		.code_check = 72,
+	};
+	py->code = (struct code_layout){
+		.filename = 112,
+		.qualname = 128,
+		.linetable = 136,
+		.firstlineno = 72,
+		.code_adaptive = 184,
+		.ascii_data = 48,   /* PyASCIIObject, with wstr */
+		.compact_data = 72, /* PyCompactUnicodeObject */
+		.bytes_size = 16,
+		.bytes_data = 32,
+	};
+	return 0;
+}
+
+/* An offset that must fit the BPF side's 16-bit fields and leave room for what is read there. */
+static int offset16(uint64_t v, uint16_t *out)
+{
+	if (v >= MT_PY_NO_FIELD - 8)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* 3.13+: the offsets the interpreter publishes at the start of _PyRuntime. */
+static int layout_from_debug_offsets(struct mt_python *py, uint32_t pid, const char **why)
+{
+	const struct debug_offsets_layout *d = NULL;
+	struct mt_py_layout *l = &py->layout;
+	uint8_t buf[1024];
+	uint64_t v[11];
+
+	for (size_t i = 0; i < sizeof(debug_layouts) / sizeof(debug_layouts[0]); i++)
+		if (debug_layouts[i].minor == MT_PY_MINOR(py->version))
+			d = &debug_layouts[i];
+	if (!d) {
+		*why = "a CPython version memtrace does not read (3.11, 3.13-3.15 are)";
+		return -ENOTSUP;
+	}
+	if (read_mem(pid, py->syms.runtime, buf, d->size))
+		return -ESRCH;
+	if (memcmp(buf, "xdebugpy", 8) || u64_at(buf, 8) >> 16 != py->version >> 16) {
+		*why = "its _PyRuntime does not start with the debug offsets of its version";
+		return -ENOTSUP;
+	}
+	if (u64_at(buf, d->free_threaded)) {
+		*why = "a free-threaded CPython build (out of scope)";
+		return -ENOTSUP;
+	}
+	v[0] = u64_at(buf, d->interpreters_head);
+	v[1] = u64_at(buf, d->threads_head);
+	v[2] = u64_at(buf, d->thread_next);
+	v[3] = u64_at(buf, d->thread_native_id);
+	v[4] = u64_at(buf, d->thread_current_frame);
+	v[5] = u64_at(buf, d->frame_previous);
+	v[6] = u64_at(buf, d->frame_executable);
+	v[7] = u64_at(buf, d->frame_instr_ptr);
+	v[8] = u64_at(buf, d->frame_owner);
+	v[9] = u64_at(buf, d->code_firstlineno);
+	if (offset16(v[0], &l->interpreters_head) || offset16(v[1], &l->threads_head) ||
+	    offset16(v[2], &l->thread_next) || offset16(v[3], &l->thread_native_id) ||
+	    offset16(v[4], &l->thread_frame) || offset16(v[5], &l->frame_previous) ||
+	    offset16(v[6], &l->frame_code) || offset16(v[7], &l->frame_instr) ||
+	    offset16(v[8], &l->frame_marker) || offset16(v[9], &l->code_check)) {
+		*why = "its debug offsets are out of range";
+		return -ENOTSUP;
+	}
+	l->cframe_frame = MT_PY_NO_FIELD;
+	py->code = (struct code_layout){
+		.filename = u64_at(buf, d->code_filename),
+		.qualname = u64_at(buf, d->code_qualname),
+		.linetable = u64_at(buf, d->code_linetable),
+		.firstlineno = u64_at(buf, d->code_firstlineno),
+		.code_adaptive = u64_at(buf, d->code_adaptive),
+		.ascii_data = d->ascii_size ? u64_at(buf, d->ascii_size) : 40,
+		.bytes_size = u64_at(buf, d->bytes_size),
+		.bytes_data = u64_at(buf, d->bytes_sval),
+	};
+	/* PyCompactUnicodeObject adds utf8_length and utf8 */
+	py->code.compact_data = py->code.ascii_data + 16;
+	return 0;
+}
+
+struct mt_python *python_open(uint32_t pid, const struct mt_py_symbols *syms, const char **why)
+{
+	struct mt_python *py = calloc(1, sizeof(*py));
+	int err;
+
+	*why = NULL;
+	if (!py)
+		return NULL;
+	py->syms = *syms;
+	if (read_mem(pid, syms->version, &py->version, sizeof(py->version))) {
+		err = -ESRCH;
+	} else if (MT_PY_MAJOR(py->version) != 3 || MT_PY_MINOR(py->version) < 11 ||
+		   MT_PY_MINOR(py->version) == 12) {
+		*why = "a CPython version memtrace does not read (3.11, 3.13-3.15 are)";
+		err = -ENOTSUP;
+	} else if (MT_PY_MINOR(py->version) == 11) {
+		err = layout_3_11(py);
+	} else {
+		err = layout_from_debug_offsets(py, pid, why);
+	}
+	if (err) {
+		free(py);
+		errno = -err;
+		return NULL;
+	}
+	py->layout.runtime = syms->runtime;
+	return py;
+}
+
+static void free_code(void *node)
+{
+	struct code *c = node;
+
+	free(c->qualname);
+	free(c->filename);
+	free(c->linetable);
+	free(c);
+}
+
+void python_free(struct mt_python *py)
+{
+	if (!py)
+		return;
+	tdestroy(py->codes, free_code);
+	free(py);
+}
+
+const struct mt_py_layout *python_layout(const struct mt_python *py)
+{
+	return &py->layout;
+}
+
+uint32_t python_version(const struct mt_python *py)
+{
+	return py->version;
+}
+
+enum mt_py_frame_kind python_frame_kind(const struct mt_python *py, const struct mt_py_frame *f)
+{
+	if (MT_PY_MINOR(py->version) == 11) /* is_entry */
+		return f->marker ? MT_PY_FRAME_ENTRY : MT_PY_FRAME_CODE;
+	/* owner: 3 and up is the eval loop's own (3.13: CSTACK; 3.14+: INTERPRETER, CSTACK) */
+	return f->marker >= 3 ? MT_PY_FRAME_SHIM : MT_PY_FRAME_CODE;
+}
+
+bool python_in_eval(const struct mt_python *py, uint64_t pc)
+{
+	const struct mt_py_symbols *s = &py->syms;
+
+	return (pc >= s->eval_start && pc < s->eval_end) ||
+	       (pc >= s->cold_start && pc < s->cold_end);
+}
+
+/* Append code point c to out as UTF-8. */
+static size_t put_utf8(char *out, uint32_t c)
+{
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xc0 | c >> 6);
+		out[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		out[0] = (char)(0xe0 | c >> 12);
+		out[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		out[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (c >> 18 & 0x07));
+	out[1] = (char)(0x80 | (c >> 12 & 0x3f));
+	out[2] = (char)(0x80 | (c >> 6 & 0x3f));
+	out[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/*
+ * A str object's text, as UTF-8 (malloc'd); NULL if it cannot be read. Only
+ * compact strings (every identifier and file name the compiler makes): the
+ * state's bits are interned:2, kind:3, compact:1, ascii:1.
+ */
+static char *read_str(const struct mt_python *py, uint32_t pid, uint64_t addr)
+{
+	uint8_t head[48], data[MAX_TEXT];
+	uint64_t length;
+	uint32_t state, kind;
+	char *out;
+	size_t n = 0;
+
+	if (!addr || read_mem(pid, addr, head, sizeof(head)))
+		return NULL;
+	length = u64_at(head, 16);
+	memcpy(&state, head + 32, sizeof(state));
+	kind = state >> 2 & 7;
+	if (!(state & 1u << 5) || (kind != 1 && kind != 2 && kind != 4))
+		return NULL;
+	if (length > MAX_TEXT / kind)
+		length = MAX_TEXT / kind;
+	if (read_mem(pid, addr + (state & 1u << 6 ? py->code.ascii_data : py->code.compact_data),
+		     data, length * kind))
+		return NULL;
+	out = malloc(4 * length + 1);
+	if (!out)
+		return NULL;
+	for (uint64_t i = 0; i < length; i++) {
+		uint32_t c = kind == 1 ? data[i] : kind == 2 ? ((uint16_t *)data)[i] :
+							   ((uint32_t *)data)[i];
+		n += put_utf8(out + n, c > 0x10ffff ? 0xfffd : c);
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* A bytes object's contents (malloc'd), and its length. */
+static uint8_t *read_bytes(const struct mt_python *py, uint32_t pid, uint64_t addr, size_t *len)
+{
+	uint64_t size;
+	uint8_t *out;
+
+	if (!addr || read_mem(pid, addr + py->code.bytes_size, &size, sizeof(size)) ||
+	    size > MAX_LINETABLE)
+		return NULL;
+	out = malloc(size ? size : 1);
+	if (out && read_mem(pid, addr + py->code.bytes_data, out, size)) {
+		free(out);
+		return NULL;
+	}
+	*len = size;
+	return out;
+}
+
+static int cmp_code(const void *a, const void *b)
+{
+	const struct code *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->check < y->check ? -1 : x->check > y->check;
+}
+
+/* The code object at addr, read now; NULL if it cannot be or is no longer the one sampled. */
+static struct code *read_code(const struct mt_python *py, uint32_t pid, uint64_t addr,
+			      uint32_t check)
+{
+	const struct code_layout *l = &py->code;
+	struct code *c = calloc(1, sizeof(*c));
+	uint64_t filename, qualname, linetable;
+	int32_t firstlineno;
+
+	if (!c)
+		return NULL;
+	c->addr = addr;
+	c->check = check;
+	/* check 0: the BPF side could not read it (a page not present then) */
+	if (read_mem(pid, addr + l->firstlineno, &firstlineno, sizeof(firstlineno)) ||
+	    (check && (uint32_t)firstlineno != check) || read_mem(pid, addr + l->filename, &filename, 8) ||
+	    read_mem(pid, addr + l->qualname, &qualname, 8) ||
+	    read_mem(pid, addr + l->linetable, &linetable, 8))
+		goto fail;
+	c->firstlineno = firstlineno;
+	c->qualname = read_str(py, pid, qualname);
+	c->filename = read_str(py, pid, filename);
+	c->linetable = read_bytes(py, pid, linetable, &c->linetable_len);
+	if (c->qualname && c->filename && c->linetable)
+		return c;
+fail:
+	free_code(c);
+	return NULL;
+}
+
+int python_frame_name(struct mt_python *py, uint32_t pid, const struct mt_py_frame *f,
+		      struct mt_py_frame_name *out)
+{
+	/* 3.14+: a frame's code is a _PyStackRef, whose low bits are tags */
+	struct code key = { .addr = f->code & ~7ull, .check = f->check }, *c, **node;
+	uint64_t first_instr;
+	int line;
+
+	node = tfind(&key, &py->codes, cmp_code);
+	if (node) {
+		c = *node;
+	} else {
+		if (!key.addr)
+			return -ENOENT;
+		c = read_code(py, pid, key.addr, key.check);
+		if (!c)
+			return -ENOENT;
+		if (!tsearch(c, &py->codes, cmp_code)) {
+			free_code(c);
+			return -ENOMEM;
+		}
+	}
+	first_instr = key.addr + py->code.code_adaptive;
+	line = f->instr >= first_instr ?
+		       mt_py_line_of(c->linetable, c->linetable_len, c->firstlineno,
+				     (uint32_t)(f->instr - first_instr)) :
+		       c->firstlineno;
+	out->function = c->qualname;
+	out->file = c->filename;
+	out->line = line > 0 ? line : 0;
+	return 0;
+}
