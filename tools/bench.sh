@@ -204,7 +204,8 @@ if [ "$PART" = python ]; then
 	echo
 	echo "| workload | traced by | pairs | untraced (median) | traced (median) | ratio (median of pairs) |"
 	echo "|---|---|---|---|---|---|"
-	for tracer in command tracemalloc; do overhead $tracer python "$PIPELINE" "$ROUNDS"; done
+	for tracer in command nostacks tracemalloc; do overhead $tracer python "$PIPELINE" "$ROUNDS"; done
+	overhead command python "$PIPELINE" "$ROUNDS" nostacks
 	echo
 	jq -r '"memtrace: \(.stacks.samples) samples, \(.stacks.frames) frames, \(.stacks.unknown_frames) unknown"' \
 		"$OUT/python-command.json"

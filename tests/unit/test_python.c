@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * test_python.c - CPython's location tables as memtrace reads them
- * (src/pylinetable.h). Alone: tables written by hand, one of each entry
- * kind. With arguments, for tests/integration/python.sh, which runs each
+ * test_python.c - CPython as memtrace reads it: its location tables
+ * (src/pylinetable.h), and where its layout and its frames' names come
+ * from (src/python.h), read from this test's own memory laid out as an
+ * interpreter's would be. Alone: tables and objects written by hand. With
+ * arguments, for tests/integration/python.sh, which runs each
  * interpreter:
  *   test_python lines DUMP...    every code object of the dumps
  *                                (tests/tools/py_linetables.py) against its
@@ -17,7 +19,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <unistd.h>
+
 #include "pylinetable.h"
+#include "python.h"
 
 #define MAX_RANGES 65536
 
@@ -67,6 +73,131 @@ static void test_malformed(void **state)
 	assert_int_equal(mt_py_line_ranges(no_header, sizeof(no_header), 1, NULL, 0), -1);
 	assert_int_equal(mt_py_line_ranges(cut_varint, sizeof(cut_varint), 1, NULL, 0), -1);
 	assert_int_equal(mt_py_line_ranges(NULL, 0, 1, NULL, 0), 0);
+}
+
+#define ADDR(p) ((uint64_t)(uintptr_t)(p))
+
+static void put64(uint8_t *obj, size_t off, uint64_t v)
+{
+	memcpy(obj + off, &v, sizeof(v));
+}
+
+/* _PyRuntime of a 3.13 build: _Py_DebugOffsets with distinct values where memtrace reads */
+static void test_layout_from_debug_offsets(void **state)
+{
+	static uint8_t runtime[1024];
+	static uint32_t version = 0x030d12f0; /* 3.13.18 */
+	struct mt_py_symbols syms = { ADDR(runtime), ADDR(&version), 1, 2, 0, 0 };
+	const struct mt_py_layout *l;
+	struct mt_python *py;
+	const char *why;
+
+	(void)state;
+	memcpy(runtime, "xdebugpy", 8);
+	put64(runtime, 8, version);
+	put64(runtime, 40, 1040);  /* runtime_state.interpreters_head */
+	put64(runtime, 72, 1072);  /* interpreter_state.threads_head */
+	put64(runtime, 168, 1168); /* thread_state.next */
+	put64(runtime, 184, 1184); /* thread_state.current_frame */
+	put64(runtime, 200, 1200); /* thread_state.native_thread_id */
+	put64(runtime, 232, 1232); /* interpreter_frame.previous */
+	put64(runtime, 240, 1240); /* interpreter_frame.executable */
+	put64(runtime, 248, 1248); /* interpreter_frame.instr_ptr */
+	put64(runtime, 264, 1264); /* interpreter_frame.owner */
+	put64(runtime, 312, 1312); /* code_object.firstlineno */
+	py = python_open(getpid(), &syms, &why);
+	assert_non_null(py);
+	assert_int_equal(python_version(py), version);
+	l = python_layout(py);
+	assert_int_equal(l->runtime, ADDR(runtime));
+	assert_int_equal(l->interpreters_head, 1040);
+	assert_int_equal(l->threads_head, 1072);
+	assert_int_equal(l->thread_next, 1168);
+	assert_int_equal(l->thread_frame, 1184);
+	assert_int_equal(l->cframe_frame, MT_PY_NO_FIELD);
+	assert_int_equal(l->thread_native_id, 1200);
+	assert_int_equal(l->frame_previous, 1232);
+	assert_int_equal(l->frame_code, 1240);
+	assert_int_equal(l->frame_instr, 1248);
+	assert_int_equal(l->frame_marker, 1264);
+	assert_int_equal(l->code_check, 1312);
+	assert_true(python_in_eval(py, 1));
+	assert_false(python_in_eval(py, 2));
+	python_free(py);
+
+	/* what memtrace does not read is named, not guessed at */
+	put64(runtime, 16, 1); /* free_threaded */
+	assert_null(python_open(getpid(), &syms, &why));
+	assert_int_equal(errno, ENOTSUP);
+	assert_non_null(strstr(why, "free-threaded"));
+	put64(runtime, 16, 0);
+	memcpy(runtime, "xdebugpz", 8);
+	assert_null(python_open(getpid(), &syms, &why));
+	assert_non_null(strstr(why, "debug offsets"));
+	version = 0x030c04f0; /* 3.12: no debug offsets, no table */
+	assert_null(python_open(getpid(), &syms, &why));
+	assert_non_null(strstr(why, "version"));
+	version = 0x030a00f0;
+	assert_null(python_open(getpid(), &syms, &why));
+	assert_int_equal(errno, ENOTSUP);
+}
+
+/* A compact str object of 3.11 (PyASCIIObject with wstr: 48 bytes): kind 1, 2 or 4. */
+static void make_str(uint8_t *obj, const void *chars, size_t length, unsigned kind, bool ascii)
+{
+	uint32_t state = kind << 2 | 1u << 5 | (ascii ? 1u << 6 : 0);
+
+	put64(obj, 16, length);
+	memcpy(obj + 32, &state, sizeof(state));
+	memcpy(obj + (ascii ? 48 : 72), chars, length * kind);
+}
+
+/* A 3.11 code object: names, file and line table read from memory, the line of an instruction */
+static void test_frame_name_from_memory(void **state)
+{
+	static uint8_t code[256], qualname[128], filename[128], linetable[64];
+	static uint32_t version = 0x030b02f0; /* 3.11.2 */
+	/* units 0-1: line +1 (11); unit 2: +2 (13) */
+	const uint8_t table[] = { ENTRY(11, 2), 0x04, 0x08, ENTRY(12, 1), 0x00, 0x01 };
+	const uint16_t name16[] = { 'f', 0x00e9, 'e' }; /* "fée", kind 2 */
+	struct mt_py_symbols syms = { ADDR(&version), ADDR(&version), 1, 2, 0, 0 };
+	struct mt_py_frame f = { .code = ADDR(code), .check = 10 };
+	struct mt_py_frame_name name;
+	struct mt_python *py;
+	const char *why;
+	int32_t firstlineno = 10;
+
+	(void)state;
+	memcpy(code + 72, &firstlineno, sizeof(firstlineno));
+	put64(code, 112, ADDR(filename));
+	put64(code, 128, ADDR(qualname));
+	put64(code, 136, ADDR(linetable));
+	make_str(filename, "/app/job.py", 11, 1, true);
+	make_str(qualname, name16, 3, 2, false);
+	put64(linetable, 16, sizeof(table));
+	memcpy(linetable + 32, table, sizeof(table));
+	py = python_open(getpid(), &syms, &why);
+	assert_non_null(py);
+	assert_int_equal(python_layout(py)->cframe_frame, 8);
+
+	f.instr = ADDR(code) + 184 + 2; /* the second code unit (2 bytes each): line 11 */
+	assert_int_equal(python_frame_name(py, getpid(), &f, &name), 0);
+	assert_string_equal(name.function, "f\xc3\xa9" "e");
+	assert_string_equal(name.file, "/app/job.py");
+	assert_int_equal(name.line, 11);
+	f.instr = ADDR(code) + 184 + 4; /* the third: line 13 */
+	assert_int_equal(python_frame_name(py, getpid(), &f, &name), 0);
+	assert_int_equal(name.line, 13);
+	f.instr = ADDR(code) + 184 - 2; /* 3.11 before the first instruction */
+	assert_int_equal(python_frame_name(py, getpid(), &f, &name), 0);
+	assert_int_equal(name.line, 10);
+
+	/* another code object at that address now: not named after the one sampled */
+	f.check = 12;
+	assert_int_equal(python_frame_name(py, getpid(), &f, &name), -ENOENT);
+	f.code = 0;
+	assert_int_equal(python_frame_name(py, getpid(), &f, &name), -ENOENT);
+	python_free(py);
 }
 
 static size_t unhex(const char *hex, uint8_t *out, size_t max)
@@ -150,6 +281,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_entry_kinds),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_layout_from_debug_offsets),
+		cmocka_unit_test(test_frame_name_from_memory),
 	};
 	long bad = 0, codes = 0, n;
 
