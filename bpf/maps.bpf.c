@@ -18,6 +18,8 @@ MT_LOCK_OWNERS_MAP lock_owners SEC(".maps"); /* emulated locks (lock.bpf.h) */
 MT_REGS_SCRATCH_MAP regs_scratch SEC(".maps"); /* a sample's user registers */
 MT_PY_PROCS_MAP py_procs SEC(".maps");	  /* tgid -> its CPython's layout */
 MT_PY_THREADS_MAP py_threads SEC(".maps");  /* tid -> its PyThreadState */
+MT_PY_CODES_SEEN_MAP py_codes_seen SEC(".maps"); /* code objects announced */
+MT_PY_CODE_EVENTS_MAP py_code_events SEC(".maps"); /* their announcements */
 
 const volatile __u32 cfg_page_shift = 12;
 const volatile __u32 cfg_follow_children = 1; /* add forked children to `procs` */

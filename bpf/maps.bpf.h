@@ -112,6 +112,18 @@ struct mt_regs_copy {
 		__type(key, __u32);                                                                \
 		__type(value, __u64);                                                              \
 	}
+#define MT_PY_CODES_SEEN_MAP                                                                       \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                               \
+		__uint(max_entries, 65536);                                                        \
+		__type(key, struct mt_py_code);                                                    \
+		__type(value, __u8);                                                               \
+	}
+#define MT_PY_CODE_EVENTS_MAP                                                                      \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_RINGBUF);                                                \
+		__uint(max_entries, 256u << 10);                                                   \
+	}
 #define MT_EVENTS_MAP                                                                              \
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_RINGBUF);                                                \
@@ -130,6 +142,8 @@ extern MT_LOCK_OWNERS_MAP lock_owners SEC(".maps");
 extern MT_REGS_SCRATCH_MAP regs_scratch SEC(".maps");
 extern MT_PY_PROCS_MAP py_procs SEC(".maps");
 extern MT_PY_THREADS_MAP py_threads SEC(".maps");
+extern MT_PY_CODES_SEEN_MAP py_codes_seen SEC(".maps");
+extern MT_PY_CODE_EVENTS_MAP py_code_events SEC(".maps");
 extern const volatile __u32 cfg_page_shift;
 extern const volatile __u32 cfg_follow_children;
 extern const volatile __u64 cfg_resolution;

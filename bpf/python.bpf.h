@@ -72,6 +72,29 @@ static __always_inline __u64 py_thread_state(const struct mt_py_layout *py, __u3
 }
 
 /*
+ * Tell userspace of the code objects in rec's frames it has not heard of:
+ * it names them from the process's memory, which is gone once the process
+ * exits, and it may be far behind with the samples. An announcement the
+ * ring buffer has no room for is forgotten, to be made again.
+ */
+static __always_inline void announce_py_codes(struct mt_sample_event *rec, __u32 tgid)
+{
+	struct mt_py_code key = { .tgid = tgid };
+	__u8 seen = 1;
+	__u32 i;
+
+	for (i = 0; i < MT_PY_MAX_FRAMES && i < rec->py_nr_frames; i++) {
+		key.code = rec->py_frames[i].code & ~7ull;
+		key.check = rec->py_frames[i].check;
+		if (bpf_map_lookup_elem(&py_codes_seen, &key))
+			continue;
+		bpf_map_update_elem(&py_codes_seen, &key, &seen, BPF_ANY);
+		if (bpf_ringbuf_output(&py_code_events, &key, sizeof(key), 0))
+			bpf_map_delete_elem(&py_codes_seen, &key);
+	}
+}
+
+/*
  * The thread's frame chain into rec->py_frames, innermost first: code
  * object, instruction pointer and marker byte of each (userspace tells the
  * eval loop's own entry frames by it). The body has no branch but the
@@ -103,6 +126,7 @@ static __always_inline void read_py_frames(struct mt_sample_event *rec, __u32 tg
 	if (frame)
 		rec->flags |= MT_SAMPLE_PY_CUT;
 	rec->py_nr_frames = i;
+	announce_py_codes(rec, tgid);
 }
 
 /* A process that runs CPython forked: the child's interpreter is where its parent's was. */

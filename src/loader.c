@@ -618,6 +618,11 @@ int mt_tracer__python_layouts_fd(struct mt_tracer *t)
 	return bpf_map__fd(t->skel->maps.py_procs);
 }
 
+int mt_tracer__python_codes_fd(struct mt_tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.py_code_events);
+}
+
 int mt_tracer__epoll_fd(struct mt_tracer *t)
 {
 	return ring_buffer__epoll_fd(t->rb);

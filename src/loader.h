@@ -55,6 +55,8 @@ int mt_tracer__set_cgroup_group(struct mt_tracer *t, uint64_t id, const struct m
 
 /* The py_procs map: where each process's CPython keeps its frames (src/python.c fills it). */
 int mt_tracer__python_layouts_fd(struct mt_tracer *t);
+/* The py_code_events ring buffer: code objects sampled for the first time. */
+int mt_tracer__python_codes_fd(struct mt_tracer *t);
 
 /* The ring buffer's epoll fd: readable when records wait (to wait on it with other fds). */
 int mt_tracer__epoll_fd(struct mt_tracer *t);

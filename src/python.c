@@ -389,29 +389,40 @@ fail:
 	return NULL;
 }
 
+/* The code object at addr (check: its co_firstlineno then), from the cache or read now. */
+static const struct code *code_of(struct mt_python *py, uint32_t pid, uint64_t addr,
+				  uint32_t check)
+{
+	struct code key = { .addr = addr, .check = check }, *c, **node;
+
+	node = tfind(&key, &py->codes, cmp_code);
+	if (node)
+		return *node;
+	if (!addr)
+		return NULL;
+	c = read_code(py, pid, addr, check);
+	if (c && !tsearch(c, &py->codes, cmp_code)) {
+		free_code(c);
+		return NULL;
+	}
+	return c;
+}
+
+void python_prefetch(struct mt_python *py, uint32_t pid, uint64_t code, uint32_t check)
+{
+	code_of(py, pid, code, check);
+}
+
 int python_frame_name(struct mt_python *py, uint32_t pid, const struct mt_py_frame *f,
 		      struct mt_py_frame_name *out)
 {
 	/* 3.14+: a frame's code is a _PyStackRef, whose low bits are tags */
-	struct code key = { .addr = f->code & ~7ull, .check = f->check }, *c, **node;
-	uint64_t first_instr;
+	uint64_t addr = f->code & ~7ull, first_instr = addr + py->code.code_adaptive;
+	const struct code *c = code_of(py, pid, addr, f->check);
 	int line;
 
-	node = tfind(&key, &py->codes, cmp_code);
-	if (node) {
-		c = *node;
-	} else {
-		if (!key.addr)
-			return -ENOENT;
-		c = read_code(py, pid, key.addr, key.check);
-		if (!c)
-			return -ENOENT;
-		if (!tsearch(c, &py->codes, cmp_code)) {
-			free_code(c);
-			return -ENOMEM;
-		}
-	}
-	first_instr = key.addr + py->code.code_adaptive;
+	if (!c)
+		return -ENOENT;
 	line = f->instr >= first_instr ?
 		       mt_py_line_of(c->linetable, c->linetable_len, c->firstlineno,
 				     (uint32_t)(f->instr - first_instr)) :

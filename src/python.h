@@ -65,10 +65,14 @@ struct mt_py_frame_name {
 
 /*
  * The name of a frame of pid's samples: the code object is read from its
- * memory once per (address, check value); 0, or -errno when it cannot be
- * (the code object is gone, or another one took its address).
+ * memory once per (address, check value), unless python_prefetch() read it
+ * already; 0, or -ENOENT when it cannot be (the process exited first, the
+ * code object is gone, or another one took its address).
  */
 int python_frame_name(struct mt_python *py, uint32_t pid, const struct mt_py_frame *f,
 		      struct mt_py_frame_name *out);
+
+/* Read the code object at code (tag bits cleared) into the cache now, while pid runs. */
+void python_prefetch(struct mt_python *py, uint32_t pid, uint64_t code, uint32_t check);
 
 #endif /* MEMTRACE_PYTHON_H */

@@ -223,7 +223,9 @@ static int start_tracing(struct mt_session *s)
 	if (!s->tracer)
 		return 1;
 	r->kernel = *mt_tracer__kernel(s->tracer);
-	if (r->unwinder && unwinder_walk_python(r->unwinder, mt_tracer__python_layouts_fd(s->tracer))) {
+	if (r->unwinder &&
+	    unwinder_walk_python(r->unwinder, mt_tracer__python_layouts_fd(s->tracer),
+				 mt_tracer__python_codes_fd(s->tracer))) {
 		mt_err("out of memory");
 		return 1;
 	}

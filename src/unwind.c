@@ -14,6 +14,7 @@
  * through code without CFI (JIT code).
  */
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -88,6 +89,7 @@ struct mt_unwinder {
 	struct unnamed_jit *unnamed;
 	size_t nr_unnamed, cap_unnamed;
 	int py_layouts_fd; /* the BPF side's py_procs map; -1: none */
+	struct ring_buffer *py_codes; /* its announcements of code objects (struct mt_py_code) */
 	long python_module; /* the profile's module of Python frames; -1 until needed */
 	long python_cut;    /* the location that says a stack's Python frames go on */
 };
@@ -320,7 +322,31 @@ struct mt_unwinder *unwinder_new(struct mt_profile *profile)
 	return u;
 }
 
-int unwinder_walk_python(struct mt_unwinder *u, int py_layouts_fd)
+/*
+ * A code object sampled for the first time: read it now. The samples come
+ * later, after those before them are unwound; the process may be gone by
+ * then. (A child forked before memtrace saw its fork has no image here
+ * yet: its code objects are mostly its parent's, read already.)
+ */
+static int on_py_code(void *ctx, void *data, size_t size)
+{
+	const struct mt_py_code *c = data;
+	struct mt_unwinder *u = ctx;
+	struct unwind_process *proc;
+	struct unwind_image *img;
+
+	if (size < sizeof(*c))
+		return 0;
+	proc = find_process(u, c->tgid, false);
+	if (proc && !proc->image && proc->parent)
+		proc = find_process(u, proc->parent, false);
+	img = proc ? proc->image : NULL;
+	if (img && img->python)
+		python_prefetch(img->python, c->tgid, c->code, c->check);
+	return 0;
+}
+
+int unwinder_walk_python(struct mt_unwinder *u, int py_layouts_fd, int py_codes_fd)
 {
 	struct mt_line cut;
 	long function;
@@ -336,6 +362,9 @@ int unwinder_walk_python(struct mt_unwinder *u, int py_layouts_fd)
 	u->python_cut = profile_add_location(u->profile, u->python_module, 0, &cut, 1);
 	if (u->python_cut < 0)
 		return u->python_cut;
+	u->py_codes = ring_buffer__new(py_codes_fd, on_py_code, u, NULL);
+	if (!u->py_codes)
+		return -errno;
 	u->py_layouts_fd = py_layouts_fd;
 	return 0;
 }
@@ -351,6 +380,7 @@ void unwinder_free(struct mt_unwinder *u)
 		symbols_free(u->sources[i].symbols);
 	free(u->sources);
 	free(u->unnamed);
+	ring_buffer__free(u->py_codes);
 	free(u);
 }
 
@@ -1019,6 +1049,8 @@ int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uin
 
 	if (!img)
 		return -ENOMEM;
+	if (u->py_codes) /* before the slow part: code objects announced since the last sample */
+		ring_buffer__consume(u->py_codes);
 	opening_pid = img->pid;
 	if (!img->jit.size) /* a runtime writes its map from its start on, after exec */
 		perf_map_refresh(&img->jit, img->pid);

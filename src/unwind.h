@@ -26,10 +26,11 @@ void unwinder_free(struct mt_unwinder *u);
 
 /*
  * Name the Python frames of processes running CPython, telling the BPF
- * side where each one's interpreter keeps them (through its py_procs map,
- * py_layouts_fd). 0 or -ENOMEM.
+ * side where each one's interpreter keeps them (its py_procs map,
+ * py_layouts_fd) and reading the code objects it announces
+ * (py_code_events, py_codes_fd) as they come. 0 or -errno.
  */
-int unwinder_walk_python(struct mt_unwinder *u, int py_layouts_fd);
+int unwinder_walk_python(struct mt_unwinder *u, int py_layouts_fd, int py_codes_fd);
 
 /*
  * The locations of e's stack, innermost first, into locs (room for

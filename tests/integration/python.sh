@@ -52,17 +52,18 @@ interpreters() {
 	done
 }
 
-# run_python ROOT PATH SCRIPT [CMD...]: the script (of tests/workloads/python)
-# under that interpreter, chrooted into ROOT unless it is "-", run by CMD
-# (e.g. memtrace and its options) if given
+# run_python ROOT PATH "SCRIPT [ARGS]" [CMD...]: the script (of
+# tests/workloads/python) under that interpreter, chrooted into ROOT unless
+# it is "-", run by CMD (e.g. memtrace and its options) if given
 run_python() {
-	local root=$1 python=$2 script=$3
+	local root=$1 python=$2 script args
+	read -r script args <<< "$3"
 	shift 3
 	if [ "$root" = - ]; then
-		"$@" "$python" "$ROOT/tests/workloads/python/$script"
+		"$@" "$python" "$ROOT/tests/workloads/python/$script" $args
 	else
 		cp "$ROOT/tests/workloads/python/$script" "$root/tmp/$script"
-		"$@" chroot "$root" "$python" "/tmp/$script"
+		"$@" chroot "$root" "$python" "/tmp/$script" $args
 	fi
 }
 
@@ -71,7 +72,7 @@ python_bytes() {
 	jqf "[.growth_sites[] | select(.stack | map(startswith(\"$1\")) | any) | .bytes] | add // 0" "$2"
 }
 
-# 16 KiB: ~8,000 samples for the ~130 MiB the scripts grow
+# 16 KiB: ~4,000 samples for the ~65 MiB half of shares.py grows
 PY_SAMPLING="--sample-bytes 16K --ringbuf-size 256M"
 
 # Each function's share of the growth within 7 points of what Python's own
@@ -81,10 +82,10 @@ test_python_functions_match_tracemalloc() {
 	require_bpf
 	local name root python small medium want got
 	while read -r name root python; do
-		MEMTRACE_TEST_TRACEMALLOC=1 run_python "$root" "$python" shares.py > tm.txt 2> tm.err ||
+		MEMTRACE_TEST_TRACEMALLOC=1 run_python "$root" "$python" "shares.py 0.5" > tm.txt 2> tm.err ||
 			fail "$name under tracemalloc: $(tail -n 3 tm.err)"
 		want=$(awk '{ b[$1] = $2 } END { printf "%.2f", 100 * b["small_objects"] / (b["small_objects"] + b["medium_buffers"]) }' tm.txt)
-		run_python "$root" "$python" shares.py "$MEMTRACE" $PY_SAMPLING --json r.json -- \
+		run_python "$root" "$python" "shares.py 0.5" "$MEMTRACE" $PY_SAMPLING --json r.json -- \
 			> out.txt 2>&1 || fail "$name: memtrace failed: $(tail -n 3 out.txt)"
 		small=$(python_bytes "small_objects (shares.py:" r.json)
 		medium=$(python_bytes "medium_buffers (shares.py:" r.json)
