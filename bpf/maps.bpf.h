@@ -116,7 +116,7 @@ struct mt_regs_copy {
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                               \
 		__uint(max_entries, 65536);                                                        \
-		__type(key, struct mt_py_code);                                                    \
+		__type(key, struct mt_py_new_code);                                                    \
 		__type(value, __u8);                                                               \
 	}
 #define MT_PY_CODE_EVENTS_MAP                                                                      \

@@ -293,7 +293,7 @@ struct mt_py_layout {
  * py_code_events: userspace reads the code object's names at once, while
  * the process still runs, however far behind the samples it is.
  */
-struct mt_py_code {
+struct mt_py_new_code {
 	__u32 tgid;
 	__u32 check; /* co_firstlineno */
 	__u64 code;  /* tag bits cleared */
@@ -359,7 +359,7 @@ _Static_assert(sizeof(struct mt_oom_event) == 104, "mt_oom_event layout");
 _Static_assert(sizeof(struct mt_cgroup_event) == 288, "mt_cgroup_event layout");
 _Static_assert(sizeof(struct mt_py_layout) == 32, "mt_py_layout layout");
 _Static_assert(sizeof(struct mt_py_frame) == 24, "mt_py_frame layout");
-_Static_assert(sizeof(struct mt_py_code) == 16, "mt_py_code layout");
+_Static_assert(sizeof(struct mt_py_new_code) == 16, "mt_py_new_code layout");
 _Static_assert(sizeof(struct mt_sample_event) == 80 + MT_INSN_BYTES +
 						 8 * (MT_NR_REGS + MT_MAX_FRAMES) + 8 +
 						 24 * MT_PY_MAX_FRAMES + MT_STACK_BYTES +

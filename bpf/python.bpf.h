@@ -79,7 +79,7 @@ static __always_inline __u64 py_thread_state(const struct mt_py_layout *py, __u3
  */
 static __always_inline void announce_py_codes(struct mt_sample_event *rec, __u32 tgid)
 {
-	struct mt_py_code key = { .tgid = tgid };
+	struct mt_py_new_code key = { .tgid = tgid };
 	__u8 seen = 1;
 	__u32 i;
 

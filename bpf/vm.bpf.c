@@ -64,14 +64,23 @@ static __always_inline void send_unmaps(struct mt_proc_entry *e, struct pt_regs 
 static __always_inline void record_big_mapping(void *ctx, struct mt_proc_entry *e, long nr,
 					       long ret, __s64 change)
 {
+	__u64 addr = ret;
+	__u32 kind;
+
 	if (!cfg_big_bytes || change < (__s64)cfg_big_bytes)
 		return;
-	if (nr == MT_NR_MMAP)
-		emit_sample(ctx, e, MT_SAMPLE_MMAP, ret, change);
-	else if (nr == MT_NR_BRK)
-		emit_sample(ctx, e, MT_SAMPLE_BRK, ret - change, change);
-	else if (nr == MT_NR_MREMAP)
-		emit_sample(ctx, e, MT_SAMPLE_MREMAP, ret, change);
+	if (nr == MT_NR_MMAP) {
+		kind = MT_SAMPLE_MMAP;
+	} else if (nr == MT_NR_BRK) {
+		kind = MT_SAMPLE_BRK;
+		addr = ret - change;
+	} else if (nr == MT_NR_MREMAP) {
+		kind = MT_SAMPLE_MREMAP;
+	} else {
+		return;
+	}
+	/* one call: each inlined sampler is verified again (the Python walk's loops) */
+	emit_sample(ctx, e, kind, addr, change);
 }
 
 SEC("tp_btf/sys_exit")

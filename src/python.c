@@ -15,21 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
+#include "pycode.h"
 #include "pylinetable.h"
+#include "pyprefetch.h"
 #include "python.h"
-
-#define MAX_TEXT 4096		/* bytes of a name or file read */
-#define MAX_LINETABLE (1u << 20) /* bytes of a line table read */
-
-/* Where a code object and the strings and bytes it points to keep what is read. */
-struct code_layout {
-	uint32_t filename, qualname, linetable, firstlineno, code_adaptive;
-	uint32_t ascii_data;   /* a compact ASCII string's characters */
-	uint32_t compact_data; /* a compact non-ASCII string's */
-	uint32_t bytes_size, bytes_data;
-};
 
 /*
  * Positions (byte offsets) in _Py_DebugOffsets of the offsets memtrace
@@ -65,31 +55,14 @@ static const struct debug_offsets_layout debug_layouts[] = {
 	  .ascii_size = 736, .size = 888 },
 };
 
-/* A code object read once: its names and line table. */
-struct code {
-	uint64_t addr; /* the key: address and check value */
-	uint32_t check;
-	int firstlineno;
-	char *qualname, *filename;
-	uint8_t *linetable;
-	size_t linetable_len;
-};
-
 struct mt_python {
 	uint32_t version;
 	struct mt_py_symbols syms;
 	struct mt_py_layout layout;
-	struct code_layout code;
-	void *codes; /* tsearch tree of struct code */
+	struct mt_py_code_layout code;
+	void *codes; /* tsearch tree of struct mt_py_code_object */
+	struct mt_py_prefetch *prefetch; /* code objects read ahead; NULL: none */
 };
-
-/* len bytes of pid's memory at addr; 0, or -1 if not all of them could be read. */
-static int read_mem(uint32_t pid, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
-
-	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
-}
 
 static uint64_t u64_at(const uint8_t *buf, uint32_t off)
 {
@@ -115,7 +88,7 @@ static int layout_3_11(struct mt_python *py)
 		.frame_marker = 68, /* is_entry */
 		.code_check = 72,
 	};
-	py->code = (struct code_layout){
+	py->code = (struct mt_py_code_layout){
 		.filename = 112,
 		.qualname = 128,
 		.linetable = 136,
@@ -153,7 +126,7 @@ static int layout_from_debug_offsets(struct mt_python *py, uint32_t pid, const c
 		*why = "a CPython version memtrace does not read (3.11, 3.13-3.15 are)";
 		return -ENOTSUP;
 	}
-	if (read_mem(pid, py->syms.runtime, buf, d->size))
+	if (mt_py_read_mem(pid, py->syms.runtime, buf, d->size))
 		return -ESRCH;
 	if (memcmp(buf, "xdebugpy", 8) || u64_at(buf, 8) >> 16 != py->version >> 16) {
 		*why = "its _PyRuntime does not start with the debug offsets of its version";
@@ -182,7 +155,7 @@ static int layout_from_debug_offsets(struct mt_python *py, uint32_t pid, const c
 		return -ENOTSUP;
 	}
 	l->cframe_frame = MT_PY_NO_FIELD;
-	py->code = (struct code_layout){
+	py->code = (struct mt_py_code_layout){
 		.filename = u64_at(buf, d->code_filename),
 		.qualname = u64_at(buf, d->code_qualname),
 		.linetable = u64_at(buf, d->code_linetable),
@@ -206,7 +179,7 @@ struct mt_python *python_open(uint32_t pid, const struct mt_py_symbols *syms, co
 	if (!py)
 		return NULL;
 	py->syms = *syms;
-	if (read_mem(pid, syms->version, &py->version, sizeof(py->version))) {
+	if (mt_py_read_mem(pid, syms->version, &py->version, sizeof(py->version))) {
 		err = -ESRCH;
 	} else if (MT_PY_MAJOR(py->version) != 3 || MT_PY_MINOR(py->version) < 11 ||
 		   MT_PY_MINOR(py->version) == 12) {
@@ -226,21 +199,11 @@ struct mt_python *python_open(uint32_t pid, const struct mt_py_symbols *syms, co
 	return py;
 }
 
-static void free_code(void *node)
-{
-	struct code *c = node;
-
-	free(c->qualname);
-	free(c->filename);
-	free(c->linetable);
-	free(c);
-}
-
 void python_free(struct mt_python *py)
 {
 	if (!py)
 		return;
-	tdestroy(py->codes, free_code);
+	tdestroy(py->codes, mt_py_code_free);
 	free(py);
 }
 
@@ -270,147 +233,34 @@ bool python_in_eval(const struct mt_python *py, uint64_t pc)
 	       (pc >= s->cold_start && pc < s->cold_end);
 }
 
-/* Append code point c to out as UTF-8. */
-static size_t put_utf8(char *out, uint32_t c)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | c >> 6);
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | c >> 12);
-		out[1] = (char)(0x80 | (c >> 6 & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (c >> 18 & 0x07));
-	out[1] = (char)(0x80 | (c >> 12 & 0x3f));
-	out[2] = (char)(0x80 | (c >> 6 & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
 /*
- * A str object's text, as UTF-8 (malloc'd); NULL if it cannot be read. Only
- * compact strings (every identifier and file name the compiler makes): the
- * state's bits are interned:2, kind:3, compact:1, ascii:1.
+ * The code object at addr (check: its co_firstlineno then): from the
+ * cache, else read ahead (pyprefetch.c), else read now.
  */
-static char *read_str(const struct mt_python *py, uint32_t pid, uint64_t addr)
+static const struct mt_py_code_object *code_of(struct mt_python *py, uint32_t pid,
+					       uint64_t addr, uint32_t check)
 {
-	uint8_t head[48], data[MAX_TEXT];
-	uint64_t length;
-	uint32_t state, kind;
-	char *out;
-	size_t n = 0;
+	struct mt_py_code_object key = { .addr = addr, .check = check }, *c, **node;
 
-	if (!addr || read_mem(pid, addr, head, sizeof(head)))
-		return NULL;
-	length = u64_at(head, 16);
-	memcpy(&state, head + 32, sizeof(state));
-	kind = state >> 2 & 7;
-	if (!(state & 1u << 5) || (kind != 1 && kind != 2 && kind != 4))
-		return NULL;
-	if (length > MAX_TEXT / kind)
-		length = MAX_TEXT / kind;
-	if (read_mem(pid, addr + (state & 1u << 6 ? py->code.ascii_data : py->code.compact_data),
-		     data, length * kind))
-		return NULL;
-	out = malloc(4 * length + 1);
-	if (!out)
-		return NULL;
-	for (uint64_t i = 0; i < length; i++) {
-		uint32_t c = kind == 1 ? data[i] : kind == 2 ? ((uint16_t *)data)[i] :
-							   ((uint32_t *)data)[i];
-		n += put_utf8(out + n, c > 0x10ffff ? 0xfffd : c);
-	}
-	out[n] = '\0';
-	return out;
-}
-
-/* A bytes object's contents (malloc'd), and its length. */
-static uint8_t *read_bytes(const struct mt_python *py, uint32_t pid, uint64_t addr, size_t *len)
-{
-	uint64_t size;
-	uint8_t *out;
-
-	if (!addr || read_mem(pid, addr + py->code.bytes_size, &size, sizeof(size)) ||
-	    size > MAX_LINETABLE)
-		return NULL;
-	out = malloc(size ? size : 1);
-	if (out && read_mem(pid, addr + py->code.bytes_data, out, size)) {
-		free(out);
-		return NULL;
-	}
-	*len = size;
-	return out;
-}
-
-static int cmp_code(const void *a, const void *b)
-{
-	const struct code *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->check < y->check ? -1 : x->check > y->check;
-}
-
-/* The code object at addr, read now; NULL if it cannot be or is no longer the one sampled. */
-static struct code *read_code(const struct mt_python *py, uint32_t pid, uint64_t addr,
-			      uint32_t check)
-{
-	const struct code_layout *l = &py->code;
-	struct code *c = calloc(1, sizeof(*c));
-	uint64_t filename, qualname, linetable;
-	int32_t firstlineno;
-
-	if (!c)
-		return NULL;
-	c->addr = addr;
-	c->check = check;
-	/* check 0: the BPF side could not read it (a page not present then) */
-	if (read_mem(pid, addr + l->firstlineno, &firstlineno, sizeof(firstlineno)) ||
-	    (check && (uint32_t)firstlineno != check) || read_mem(pid, addr + l->filename, &filename, 8) ||
-	    read_mem(pid, addr + l->qualname, &qualname, 8) ||
-	    read_mem(pid, addr + l->linetable, &linetable, 8))
-		goto fail;
-	c->firstlineno = firstlineno;
-	c->qualname = read_str(py, pid, qualname);
-	c->filename = read_str(py, pid, filename);
-	c->linetable = read_bytes(py, pid, linetable, &c->linetable_len);
-	if (c->qualname && c->filename && c->linetable)
-		return c;
-fail:
-	free_code(c);
-	return NULL;
-}
-
-/* The code object at addr (check: its co_firstlineno then), from the cache or read now. */
-static const struct code *code_of(struct mt_python *py, uint32_t pid, uint64_t addr,
-				  uint32_t check)
-{
-	struct code key = { .addr = addr, .check = check }, *c, **node;
-
-	node = tfind(&key, &py->codes, cmp_code);
+	node = tfind(&key, &py->codes, mt_py_code_cmp);
 	if (node)
 		return *node;
 	if (!addr)
 		return NULL;
-	c = read_code(py, pid, addr, check);
-	if (c && !tsearch(c, &py->codes, cmp_code)) {
-		free_code(c);
+	c = py->prefetch ? py_prefetch_take(py->prefetch, pid, addr, check) : NULL;
+	if (!c)
+		c = mt_py_code_read(pid, &py->code, addr, check);
+	if (c && !tsearch(c, &py->codes, mt_py_code_cmp)) {
+		mt_py_code_free(c);
 		return NULL;
 	}
 	return c;
 }
 
-void python_prefetch(struct mt_python *py, uint32_t pid, uint64_t code, uint32_t check)
+void python_read_ahead(struct mt_python *py, struct mt_py_prefetch *prefetch, uint32_t pid)
 {
-	code_of(py, pid, code, check);
+	py->prefetch = prefetch;
+	py_prefetch_watch(prefetch, pid, &py->code);
 }
 
 int python_frame_name(struct mt_python *py, uint32_t pid, const struct mt_py_frame *f,
@@ -418,7 +268,7 @@ int python_frame_name(struct mt_python *py, uint32_t pid, const struct mt_py_fra
 {
 	/* 3.14+: a frame's code is a _PyStackRef, whose low bits are tags */
 	uint64_t addr = f->code & ~7ull, first_instr = addr + py->code.code_adaptive;
-	const struct code *c = code_of(py, pid, addr, f->check);
+	const struct mt_py_code_object *c = code_of(py, pid, addr, f->check);
 	int line;
 
 	if (!c)

@@ -65,14 +65,19 @@ struct mt_py_frame_name {
 
 /*
  * The name of a frame of pid's samples: the code object is read from its
- * memory once per (address, check value), unless python_prefetch() read it
- * already; 0, or -ENOENT when it cannot be (the process exited first, the
+ * memory once per (address, check value), unless it was read ahead
+ * (python_read_ahead()); 0, or -ENOENT when it cannot be (the process exited first, the
  * code object is gone, or another one took its address).
  */
 int python_frame_name(struct mt_python *py, uint32_t pid, const struct mt_py_frame *f,
 		      struct mt_py_frame_name *out);
 
-/* Read the code object at code (tag bits cleared) into the cache now, while pid runs. */
-void python_prefetch(struct mt_python *py, uint32_t pid, uint64_t code, uint32_t check);
+struct mt_py_prefetch;
+
+/*
+ * Have pid's code objects read as soon as the BPF side announces them
+ * (pyprefetch.h), and take them from there when naming frames.
+ */
+void python_read_ahead(struct mt_python *py, struct mt_py_prefetch *prefetch, uint32_t pid);
 
 #endif /* MEMTRACE_PYTHON_H */

@@ -14,7 +14,6 @@
  * through code without CFI (JIT code).
  */
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,8 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "insn.h"
 #include "perfmap.h"
+#include "pyelf.h"
+#include "pyprefetch.h"
 #include "python.h"
 #include "symbols.h"
 #include "unwind.h"
@@ -89,7 +89,7 @@ struct mt_unwinder {
 	struct unnamed_jit *unnamed;
 	size_t nr_unnamed, cap_unnamed;
 	int py_layouts_fd; /* the BPF side's py_procs map; -1: none */
-	struct ring_buffer *py_codes; /* its announcements of code objects (struct mt_py_code) */
+	struct mt_py_prefetch *py_prefetch; /* code objects read as the BPF side announces them */
 	long python_module; /* the profile's module of Python frames; -1 until needed */
 	long python_cut;    /* the location that says a stack's Python frames go on */
 };
@@ -322,30 +322,6 @@ struct mt_unwinder *unwinder_new(struct mt_profile *profile)
 	return u;
 }
 
-/*
- * A code object sampled for the first time: read it now. The samples come
- * later, after those before them are unwound; the process may be gone by
- * then. (A child forked before memtrace saw its fork has no image here
- * yet: its code objects are mostly its parent's, read already.)
- */
-static int on_py_code(void *ctx, void *data, size_t size)
-{
-	const struct mt_py_code *c = data;
-	struct mt_unwinder *u = ctx;
-	struct unwind_process *proc;
-	struct unwind_image *img;
-
-	if (size < sizeof(*c))
-		return 0;
-	proc = find_process(u, c->tgid, false);
-	if (proc && !proc->image && proc->parent)
-		proc = find_process(u, proc->parent, false);
-	img = proc ? proc->image : NULL;
-	if (img && img->python)
-		python_prefetch(img->python, c->tgid, c->code, c->check);
-	return 0;
-}
-
 int unwinder_walk_python(struct mt_unwinder *u, int py_layouts_fd, int py_codes_fd)
 {
 	struct mt_line cut;
@@ -362,8 +338,8 @@ int unwinder_walk_python(struct mt_unwinder *u, int py_layouts_fd, int py_codes_
 	u->python_cut = profile_add_location(u->profile, u->python_module, 0, &cut, 1);
 	if (u->python_cut < 0)
 		return u->python_cut;
-	u->py_codes = ring_buffer__new(py_codes_fd, on_py_code, u, NULL);
-	if (!u->py_codes)
+	u->py_prefetch = py_prefetch_start(py_codes_fd);
+	if (!u->py_prefetch)
 		return -errno;
 	u->py_layouts_fd = py_layouts_fd;
 	return 0;
@@ -380,7 +356,7 @@ void unwinder_free(struct mt_unwinder *u)
 		symbols_free(u->sources[i].symbols);
 	free(u->sources);
 	free(u->unnamed);
-	ring_buffer__free(u->py_codes);
+	py_prefetch_stop(u->py_prefetch);
 	free(u);
 }
 
@@ -393,6 +369,7 @@ void unwinder_forget(struct mt_unwinder *u, uint32_t pid)
 	/* a layout set from a sample of the image before: the BPF side dropped its own already */
 	if (proc->python_walked)
 		bpf_map_delete_elem(u->py_layouts_fd, &pid);
+	py_prefetch_forget(u->py_prefetch, pid);
 	mt_pid_table_remove(&u->processes, pid);
 	free_process(proc);
 }
@@ -731,184 +708,6 @@ static int splice_fp(uint64_t *pcs, int nr, const struct mt_sample_event *e)
 	return nr;
 }
 
-struct python_search {
-	struct mt_py_symbols syms;
-	Dwfl_Module *mod; /* the module that holds them */
-};
-
-/* What a module says of the CPython it holds (if it is an interpreter's executable or libpython). */
-static int python_symbols(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start,
-			  void *arg)
-{
-	struct python_search *search = arg;
-	struct mt_py_symbols *syms = &search->syms;
-	const char *base = strrchr(name, '/');
-	const char *sym_name;
-	GElf_Addr addr;
-	GElf_Sym sym;
-	int i, n;
-
-	(void)userdata;
-	(void)start;
-	base = base ? base + 1 : name;
-	if (strncmp(base, "python", 6) && strncmp(base, "libpython", 9))
-		return DWARF_CB_OK;
-	*syms = (struct mt_py_symbols){ 0 };
-	n = dwfl_module_getsymtab(mod);
-	for (i = 1; i < n; i++) {
-		sym_name = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
-		if (!sym_name || sym.st_shndx == SHN_UNDEF)
-			continue;
-		if (!strcmp(sym_name, "_PyRuntime")) {
-			syms->runtime = addr;
-		} else if (!strcmp(sym_name, "Py_Version")) {
-			syms->version = addr;
-		} else if (!strcmp(sym_name, "_PyEval_EvalFrameDefault")) {
-			syms->eval_start = addr;
-			syms->eval_end = addr + sym.st_size;
-		} else if (!strcmp(sym_name, "_PyEval_EvalFrameDefault.cold")) {
-			syms->cold_start = addr;
-			syms->cold_end = addr + sym.st_size;
-		}
-	}
-	if (!syms->runtime || !syms->version || !syms->eval_start)
-		return DWARF_CB_OK;
-	search->mod = mod;
-	return DWARF_CB_ABORT;
-}
-
-#define MT_COLD_MIN_JUMPS 8 /* jumps into a range that make it the function's split-off part */
-
-/*
- * The functions' starts, from .eh_frame_hdr's sorted table (file
- * addresses), and how many of the eval loop's jumps land in each.
- */
-struct cold_vote {
-	const uint8_t *table; /* .eh_frame_hdr's (start, FDE) pairs, 4-byte each, datarel */
-	uint64_t hdr_addr;    /* the section's address: what they are relative to */
-	uint32_t count;
-	uint64_t bias;
-	struct {
-		uint32_t index; /* in the table */
-		unsigned jumps;
-	} ranges[64];
-	unsigned nr;
-};
-
-static uint64_t fde_start(const struct cold_vote *v, uint32_t i)
-{
-	int32_t rel;
-
-	memcpy(&rel, v->table + 8 * (size_t)i, sizeof(rel));
-	return v->hdr_addr + rel;
-}
-
-static void vote_cold(void *ctx, uint64_t target)
-{
-	struct cold_vote *v = ctx;
-	uint64_t addr = target - v->bias;
-	uint32_t lo = 0, hi = v->count, i;
-
-	if (!v->count || addr < fde_start(v, 0))
-		return;
-	while (hi - lo > 1) { /* the last start <= addr */
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (fde_start(v, mid) <= addr)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	for (i = 0; i < v->nr && v->ranges[i].index != lo; i++)
-		;
-	if (i == v->nr && v->nr < sizeof(v->ranges) / sizeof(v->ranges[0]))
-		v->ranges[v->nr++].index = lo;
-	if (i < v->nr)
-		v->ranges[i].jumps++;
-}
-
-/* A section of elf by name; NULL if none. */
-static Elf_Scn *section_named(Elf *elf, const char *name, GElf_Shdr *shdr)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	const char *n;
-
-	if (elf_getshdrstrndx(elf, &shstrndx))
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		n = gelf_getshdr(scn, shdr) ? elf_strptr(elf, shstrndx, shdr->sh_name) : NULL;
-		if (n && !strcmp(n, name))
-			return scn;
-	}
-	return NULL;
-}
-
-/* The bytes at file address [addr, addr + len) of elf's sections; NULL if none holds them all. */
-static const uint8_t *file_bytes(Elf *elf, uint64_t addr, uint64_t len)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr shdr;
-	Elf_Data *data;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_PROGBITS ||
-		    addr < shdr.sh_addr || addr + len > shdr.sh_addr + shdr.sh_size)
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data || !data->d_buf || addr + len - shdr.sh_addr > data->d_size)
-			return NULL;
-		return (const uint8_t *)data->d_buf + (addr - shdr.sh_addr);
-	}
-	return NULL;
-}
-
-/*
- * The eval loop's split-off part when no symbol names it (stripped builds):
- * compilers move rarely run paths (with PGO, whole opcodes: Debian's 3.13
- * runs most of its loop there) to a range of their own, which the function
- * jumps into. It is the function range (one per FDE) that most of its
- * outward jumps land in; tail calls land in other functions now and then.
- */
-static void find_eval_cold(Dwfl_Module *mod, struct mt_py_symbols *syms)
-{
-	struct cold_vote vote = { 0 };
-	const uint8_t *hdr, *code;
-	Dwarf_Addr bias;
-	GElf_Shdr shdr;
-	uint32_t count;
-	unsigned i, best = 0;
-	Elf *elf;
-
-	elf = dwfl_module_getelf(mod, &bias);
-	if (!elf || !section_named(elf, ".eh_frame_hdr", &shdr) || shdr.sh_size < 12)
-		return;
-	hdr = file_bytes(elf, shdr.sh_addr, shdr.sh_size);
-	/* version 1; eh_frame_ptr pcrel|sdata4, fde_count udata4, table datarel|sdata4 */
-	if (!hdr || hdr[0] != 1 || hdr[1] != 0x1b || hdr[2] != 0x03 || hdr[3] != 0x3b)
-		return;
-	memcpy(&count, hdr + 8, sizeof(count));
-	if (12 + 8 * (uint64_t)count > shdr.sh_size)
-		return;
-	vote.table = hdr + 12;
-	vote.count = count;
-	vote.hdr_addr = shdr.sh_addr;
-	vote.bias = bias;
-	code = file_bytes(elf, syms->eval_start - bias, syms->eval_end - syms->eval_start);
-	if (!code || insn_jumps_out(code, syms->eval_end - syms->eval_start, syms->eval_start,
-				    vote_cold, &vote))
-		return;
-	for (i = 0; i < vote.nr; i++) {
-		if (vote.ranges[i].jumps >= MT_COLD_MIN_JUMPS &&
-		    (!best || vote.ranges[i].jumps > vote.ranges[best - 1].jumps))
-			best = i + 1;
-	}
-	if (!best || vote.ranges[best - 1].index + 1 >= count)
-		return;
-	syms->cold_start = fde_start(&vote, vote.ranges[best - 1].index) + bias;
-	syms->cold_end = fde_start(&vote, vote.ranges[best - 1].index + 1) + bias;
-}
-
 /*
  * Look for a CPython in the image's modules (again after its maps are read
  * again: libpython comes after exec). Its module counts as a system one: a
@@ -916,24 +715,21 @@ static void find_eval_cold(Dwfl_Module *mod, struct mt_py_symbols *syms)
  */
 static void find_python(struct mt_unwinder *u, struct unwind_image *img)
 {
-	struct python_search search = { 0 };
+	struct mt_py_symbols syms;
 	Dwarf_Addr start, end, bias;
+	Dwfl_Module *mod;
 	const char *why;
 	long module;
 
-	if (img->python_settled || !img->dwfl || u->py_layouts_fd < 0)
-		return;
-	dwfl_getmodules(img->dwfl, python_symbols, &search, 0);
-	if (!search.mod)
+	if (img->python_settled || !img->dwfl || u->py_layouts_fd < 0 ||
+	    pyelf_find(img->dwfl, &syms, &mod))
 		return;
 	img->python_settled = true;
-	if (!search.syms.cold_start)
-		find_eval_cold(search.mod, &search.syms);
-	img->python = python_open(img->pid, &search.syms, &why);
+	img->python = python_open(img->pid, &syms, &why);
 	if (!img->python && why)
 		fprintf(stderr, "memtrace: PID %u runs %s: its Python frames are not named\n",
 			img->pid, why);
-	module = img->python ? module_id(u->profile, search.mod, &start, &end, &bias) : -1;
+	module = img->python ? module_id(u->profile, mod, &start, &end, &bias) : -1;
 	if (module >= 0)
 		u->profile->modules[module].system = true;
 }
@@ -945,6 +741,7 @@ static void walk_python(struct mt_unwinder *u, struct unwind_image *img, uint32_
 
 	if (!img->python || !proc || proc->python_walked)
 		return;
+	python_read_ahead(img->python, u->py_prefetch, pid);
 	if (!bpf_map_update_elem(u->py_layouts_fd, &pid, python_layout(img->python), BPF_ANY))
 		proc->python_walked = true;
 }
@@ -1049,11 +846,12 @@ int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uin
 
 	if (!img)
 		return -ENOMEM;
-	if (u->py_codes) /* before the slow part: code objects announced since the last sample */
-		ring_buffer__consume(u->py_codes);
 	opening_pid = img->pid;
 	if (!img->jit.size) /* a runtime writes its map from its start on, after exec */
 		perf_map_refresh(&img->jit, img->pid);
+	/* before the slow part (a library's DWARF loaded): the process may not live long */
+	find_python(u, img);
+	walk_python(u, img, e->hdr.pid);
 
 	nr = unwind_dwarf(img, e, pcs);
 	if (nr > 1 && (e->flags & MT_SAMPLE_HAS_FP))
@@ -1065,7 +863,7 @@ int unwinder_resolve(struct mt_unwinder *u, const struct mt_sample_event *e, uin
 		memcpy(pcs, e->ips, nr * sizeof(*pcs));
 		u->profile->fp_stacks++;
 	}
-	find_python(u, img);
+	find_python(u, img); /* its maps may have been read again meanwhile */
 	walk_python(u, img, e->hdr.pid);
 	if (img->python && e->py_nr_frames)
 		return merge_python(u, img, e, pcs, nr, locs);

@@ -143,3 +143,12 @@ sys.exit(0 if rows else 1)
 PY
 	echo "ok: $1: columns aligned under $2"
 }
+
+# pprof_sums PROFILE SAMPLE_TYPE FUNCTION...: the profile decoded
+# (tests/tools/pprof_sum.py), with a protobuf module generated once per test
+# from the repository's schema
+pprof_sums() {
+	[ -f "$TMP/profile_pb2.py" ] || protoc --python_out="$TMP" -I"$ROOT/src" "$ROOT/src/profile.proto" ||
+		fail "protoc cannot compile src/profile.proto"
+	/usr/bin/python3 "$ROOT/tests/tools/pprof_sum.py" "$TMP" "$@" || fail "pprof profile does not decode: $1"
+}

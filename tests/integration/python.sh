@@ -142,14 +142,18 @@ test_python_threads_each_their_own_function() {
 }
 
 # Growth inside a C extension (zlib) shows both the Python caller and the
-# native code under it
+# native code under it; pprof has the Python function's file and line
 test_python_c_extension_frames() {
 	require_bpf
-	local name root python
+	local name root python line
+	line=$(grep -n 'keep.append(zlib.compress' "$ROOT/tests/workloads/python/cext.py" | cut -d: -f1)
 	while read -r name root python; do
-		run_python "$root" "$python" cext.py "$MEMTRACE" $PY_SAMPLING --folded f.txt -- \
+		run_python "$root" "$python" cext.py "$MEMTRACE" $PY_SAMPLING --folded f.txt --pprof p.pb.gz -- \
 			> out.txt 2>&1 || fail "$name: memtrace failed: $(tail -n 3 out.txt)"
-		grep -E 'compress_all \(cext\.py:[0-9]+\);.*(deflate|libz\.so)' f.txt > /dev/null ||
+		grep -E "compress_all \(cext\.py:$line\);.*(deflate|libz\.so)" f.txt > /dev/null ||
 			fail "$name: no stack with compress_all and zlib's frames under it: $(sort -t' ' -k2 -rn f.txt | head -n 3)"
+		pprof_sums p.pb.gz alloc_space compress_all > pprof.out
+		grep -Eq "^compress_all\.where=(.*,)?[^,]*cext\.py:$line(,|$)" pprof.out ||
+			fail "$name: pprof's compress_all is not at cext.py:$line: $(cat pprof.out)"
 	done < <(interpreters)
 }

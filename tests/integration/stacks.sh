@@ -24,13 +24,6 @@ json_site_bytes() {
 	jqf "[.$1[] | select(.stack | index(\"$2\")) | .bytes] | add // 0" "$3"
 }
 
-# generated once per test from the repository's schema
-pprof_sums() {
-	[ -f "$TMP/profile_pb2.py" ] || protoc --python_out="$TMP" -I"$ROOT/src" "$ROOT/src/profile.proto" ||
-		fail "protoc cannot compile src/profile.proto"
-	/usr/bin/python3 "$ROOT/tests/tools/pprof_sum.py" "$TMP" "$@" || fail "pprof profile does not decode: $1"
-}
-
 # share of `part` in `whole` within 10% of the expected share num/den
 assert_share() {
 	local name=$1 part=$2 whole=$3 num=$4 den=$5

@@ -110,9 +110,9 @@ build_initramfs() {
 	copy_elf "$(guest_tool jq)" /bin/jq
 	# Debian 12's Python with what it needs to start (-I -S): the Python frames' test
 	copy_elf "$(guest_tool python3.11 python3.11-minimal)" /usr/bin/python3.11
-	mkdir -p "$STAGE/usr/lib/python3.11"
-	cp /usr/lib/python3.11/os.py "$STAGE/usr/lib/python3.11/"
-	cp -r /usr/lib/python3.11/encodings "$STAGE/usr/lib/python3.11/"
+	mkdir -p "$STAGE/usr/lib/python3.11/encodings"
+	cp /usr/lib/python3.11/os.py "$STAGE/usr/lib/python3.11/" # the landmark of its prefix
+	cp /usr/lib/python3.11/encodings/{__init__,aliases,utf_8}.py "$STAGE/usr/lib/python3.11/encodings/"
 	mkdir -p "$STAGE/mt/tests/workloads"
 	cp -r "$ROOT/tests/workloads/python" "$STAGE/mt/tests/workloads/"
 	copy_elf "$OUT/memtrace" /mt/.output/memtrace

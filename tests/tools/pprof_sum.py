@@ -4,7 +4,8 @@ function: the bytes of every sample whose stack contains the function (each
 sample counted once per function), and the total.
 
 usage: pprof_sum.py PROFILE_PB2_DIR PROFILE.pb.gz SAMPLE_TYPE FUNCTION...
-prints: total=N and FUNCTION=N lines, and checks the profile's structure.
+prints: total=N and FUNCTION=N lines, then FUNCTION.where=FILE:LINE,...
+(the places its lines name), and checks the profile's structure.
 """
 import gzip
 import sys
@@ -19,6 +20,7 @@ strings = prof.string_table
 types = [strings[t.type] for t in prof.sample_type]
 index = types.index(sys.argv[3])
 functions = {f.id: strings[f.name] for f in prof.function}
+files = {f.id: strings[f.filename] for f in prof.function}
 locations = {l.id: l for l in prof.location}
 mappings = {m.id for m in prof.mapping}
 assert strings[0] == "", "string 0 must be empty"
@@ -28,6 +30,7 @@ for loc in prof.location:
         assert line.function_id in functions, "line without its function"
 
 sums = {name: 0 for name in sys.argv[4:]}
+where = {name: set() for name in sys.argv[4:]}
 total = 0
 for sample in prof.sample:
     value = sample.value[index]
@@ -36,9 +39,13 @@ for sample in prof.sample:
     for loc_id in sample.location_id:
         for line in locations[loc_id].line:
             names.add(functions[line.function_id])
+            if functions[line.function_id] in where:
+                where[functions[line.function_id]].add(f"{files[line.function_id]}:{line.line}")
     for name in sums:
         if name in names:
             sums[name] += value
 print(f"total={total}")
 for name, value in sums.items():
     print(f"{name}={value}")
+for name, places in where.items():
+    print(f"{name}.where={','.join(sorted(places))}")
