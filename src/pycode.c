@@ -21,7 +21,7 @@ int mt_py_read_mem(uint32_t pid, uint64_t addr, void *buf, size_t len)
 	return process_vm_readv(pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -1;
 }
 
-static uint64_t u64_at(const uint8_t *buf, uint32_t off)
+uint64_t mt_py_u64_at(const uint8_t *buf, uint32_t off)
 {
 	uint64_t v;
 
@@ -69,7 +69,7 @@ static char *read_str(const struct mt_py_code_layout *l, uint32_t pid, uint64_t 
 
 	if (!addr || mt_py_read_mem(pid, addr, head, sizeof(head)))
 		return NULL;
-	length = u64_at(head, 16);
+	length = mt_py_u64_at(head, 16);
 	memcpy(&state, head + 32, sizeof(state));
 	kind = state >> 2 & 7;
 	if (!(state & 1u << 5) || (kind != 1 && kind != 2 && kind != 4))

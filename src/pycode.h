@@ -30,6 +30,9 @@ struct mt_py_code_object {
 	size_t linetable_len;
 };
 
+/* The 8 bytes at off in buf (any alignment). */
+uint64_t mt_py_u64_at(const uint8_t *buf, uint32_t off);
+
 /* len bytes of pid's memory at addr; 0, or -1 if not all of them could be read. */
 int mt_py_read_mem(uint32_t pid, uint64_t addr, void *buf, size_t len);
 

@@ -64,14 +64,6 @@ struct mt_python {
 	struct mt_py_prefetch *prefetch; /* code objects read ahead; NULL: none */
 };
 
-static uint64_t u64_at(const uint8_t *buf, uint32_t off)
-{
-	uint64_t v;
-
-	memcpy(&v, buf + off, sizeof(v));
-	return v;
-}
-
 /* 3.11.x, from a build with DWARF (../shared/PYTHON.md) */
 static int layout_3_11(struct mt_python *py)
 {
@@ -128,24 +120,24 @@ static int layout_from_debug_offsets(struct mt_python *py, uint32_t pid, const c
 	}
 	if (mt_py_read_mem(pid, py->syms.runtime, buf, d->size))
 		return -ESRCH;
-	if (memcmp(buf, "xdebugpy", 8) || u64_at(buf, 8) >> 16 != py->version >> 16) {
+	if (memcmp(buf, "xdebugpy", 8) || mt_py_u64_at(buf, 8) >> 16 != py->version >> 16) {
 		*why = "its _PyRuntime does not start with the debug offsets of its version";
 		return -ENOTSUP;
 	}
-	if (u64_at(buf, d->free_threaded)) {
+	if (mt_py_u64_at(buf, d->free_threaded)) {
 		*why = "a free-threaded CPython build (out of scope)";
 		return -ENOTSUP;
 	}
-	v[0] = u64_at(buf, d->interpreters_head);
-	v[1] = u64_at(buf, d->threads_head);
-	v[2] = u64_at(buf, d->thread_next);
-	v[3] = u64_at(buf, d->thread_native_id);
-	v[4] = u64_at(buf, d->thread_current_frame);
-	v[5] = u64_at(buf, d->frame_previous);
-	v[6] = u64_at(buf, d->frame_executable);
-	v[7] = u64_at(buf, d->frame_instr_ptr);
-	v[8] = u64_at(buf, d->frame_owner);
-	v[9] = u64_at(buf, d->code_firstlineno);
+	v[0] = mt_py_u64_at(buf, d->interpreters_head);
+	v[1] = mt_py_u64_at(buf, d->threads_head);
+	v[2] = mt_py_u64_at(buf, d->thread_next);
+	v[3] = mt_py_u64_at(buf, d->thread_native_id);
+	v[4] = mt_py_u64_at(buf, d->thread_current_frame);
+	v[5] = mt_py_u64_at(buf, d->frame_previous);
+	v[6] = mt_py_u64_at(buf, d->frame_executable);
+	v[7] = mt_py_u64_at(buf, d->frame_instr_ptr);
+	v[8] = mt_py_u64_at(buf, d->frame_owner);
+	v[9] = mt_py_u64_at(buf, d->code_firstlineno);
 	if (offset16(v[0], &l->interpreters_head) || offset16(v[1], &l->threads_head) ||
 	    offset16(v[2], &l->thread_next) || offset16(v[3], &l->thread_native_id) ||
 	    offset16(v[4], &l->thread_frame) || offset16(v[5], &l->frame_previous) ||
@@ -156,14 +148,14 @@ static int layout_from_debug_offsets(struct mt_python *py, uint32_t pid, const c
 	}
 	l->cframe_frame = MT_PY_NO_FIELD;
 	py->code = (struct mt_py_code_layout){
-		.filename = u64_at(buf, d->code_filename),
-		.qualname = u64_at(buf, d->code_qualname),
-		.linetable = u64_at(buf, d->code_linetable),
-		.firstlineno = u64_at(buf, d->code_firstlineno),
-		.code_adaptive = u64_at(buf, d->code_adaptive),
-		.ascii_data = d->ascii_size ? u64_at(buf, d->ascii_size) : 40,
-		.bytes_size = u64_at(buf, d->bytes_size),
-		.bytes_data = u64_at(buf, d->bytes_sval),
+		.filename = mt_py_u64_at(buf, d->code_filename),
+		.qualname = mt_py_u64_at(buf, d->code_qualname),
+		.linetable = mt_py_u64_at(buf, d->code_linetable),
+		.firstlineno = mt_py_u64_at(buf, d->code_firstlineno),
+		.code_adaptive = mt_py_u64_at(buf, d->code_adaptive),
+		.ascii_data = d->ascii_size ? mt_py_u64_at(buf, d->ascii_size) : 40,
+		.bytes_size = mt_py_u64_at(buf, d->bytes_size),
+		.bytes_data = mt_py_u64_at(buf, d->bytes_sval),
 	};
 	/* PyCompactUnicodeObject adds utf8_length and utf8 */
 	py->code.compact_data = py->code.ascii_data + 16;

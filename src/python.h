@@ -20,7 +20,6 @@
 /* PY_VERSION_HEX: major << 24 | minor << 16 | micro << 8 | level << 4 | serial */
 #define MT_PY_MAJOR(v) ((v) >> 24 & 0xff)
 #define MT_PY_MINOR(v) ((v) >> 16 & 0xff)
-#define MT_PY_MICRO(v) ((v) >> 8 & 0xff)
 
 /* What the interpreter's symbols say, as addresses in the process. */
 struct mt_py_symbols {
