@@ -198,7 +198,8 @@ long profile_module(struct mt_profile *p, const char *path, const char *build_id
 	long id = intern_pair(&p->module_index, (void **)&p->modules, &p->nr_modules,
 			      &p->cap_modules, sizeof(*p->modules), path, build_id);
 
-	if (id >= 0)
+	/* once system, always (unwind.c also marks an interpreter's module so) */
+	if (id >= 0 && !p->modules[id].system)
 		p->modules[id].system = profile_is_system_path(path);
 	return id;
 }

@@ -58,6 +58,45 @@ static int python_symbols(Dwfl_Module *mod, void **userdata, const char *name, D
 	return DWARF_CB_ABORT;
 }
 
+/* Whether mod's ELF file names a libpython among the libraries it needs (DT_NEEDED). */
+static int module_links_libpython(Dwfl_Module *mod, void **userdata, const char *name,
+				  Dwarf_Addr start, void *arg)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	Elf_Scn *scn = NULL;
+	const char *needed;
+	GElf_Shdr shdr;
+	Elf_Data *data;
+	GElf_Dyn dyn;
+	size_t i;
+
+	(void)userdata, (void)name, (void)start;
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_DYNAMIC || !shdr.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (i = 0; data && i < shdr.sh_size / shdr.sh_entsize; i++) {
+			if (!gelf_getdyn(data, (int)i, &dyn) || dyn.d_tag != DT_NEEDED)
+				continue;
+			needed = elf_strptr(elf, shdr.sh_link, dyn.d_un.d_val);
+			if (needed && !strncmp(needed, "libpython", 9)) {
+				*(bool *)arg = true;
+				return DWARF_CB_ABORT;
+			}
+		}
+	}
+	return DWARF_CB_OK;
+}
+
+bool pyelf_links_libpython(Dwfl *dwfl)
+{
+	bool links = false;
+
+	dwfl_getmodules(dwfl, module_links_libpython, &links, 0);
+	return links;
+}
+
 #define MT_COLD_MIN_JUMPS 8 /* jumps into a range that make it the function's split-off part */
 
 /*

@@ -9,10 +9,17 @@
 #define MEMTRACE_PYELF_H
 
 #include <elfutils/libdwfl.h>
+#include <stdbool.h>
 
 #include "python.h"
 
 /* The interpreter among dwfl's modules: 0, its symbols and module; -ENOENT if none. */
 int pyelf_find(Dwfl *dwfl, struct mt_py_symbols *syms, Dwfl_Module **mod);
+
+/*
+ * Whether one of dwfl's modules (the executable, after exec) links a
+ * libpython: ld.so maps it after exec, so it may not be among them yet.
+ */
+bool pyelf_links_libpython(Dwfl *dwfl);
 
 #endif /* MEMTRACE_PYELF_H */

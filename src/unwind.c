@@ -50,6 +50,7 @@ struct unwind_image {
 	long jit_module; /* the profile's module for it; -1 until needed */
 	struct mt_python *python; /* the CPython it runs; NULL if none (yet) */
 	bool python_settled;	  /* found, or one that memtrace does not read */
+	int8_t links_libpython;	  /* its executable does: 1; does not: -1; not asked yet: 0 */
 };
 
 struct unwind_process {
@@ -720,9 +721,22 @@ static void find_python(struct mt_unwinder *u, struct unwind_image *img)
 	Dwfl_Module *mod;
 	const char *why;
 	long module;
+	int err;
 
-	if (img->python_settled || !img->dwfl || u->py_layouts_fd < 0 ||
-	    pyelf_find(img->dwfl, &syms, &mod))
+	if (img->python_settled || !img->dwfl || u->py_layouts_fd < 0)
+		return;
+	err = pyelf_find(img->dwfl, &syms, &mod);
+	if (err && !img->links_libpython)
+		img->links_libpython = pyelf_links_libpython(img->dwfl) ? 1 : -1;
+	/*
+	 * ld.so maps the libpython an executable links after exec: the first
+	 * samples come before or during that. Read the maps again at once
+	 * rather than at a later sample's unknown address (the BPF side walks
+	 * no Python frame until this finds the interpreter).
+	 */
+	if (err && img->links_libpython > 0 && reread_maps(img))
+		err = pyelf_find(img->dwfl, &syms, &mod);
+	if (err)
 		return;
 	img->python_settled = true;
 	img->python = python_open(img->pid, &syms, &why);

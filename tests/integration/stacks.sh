@@ -184,7 +184,10 @@ test_exited_process_symbolized() {
 	require_bpf
 	"$MEMTRACE" -q --json r.json -- "$WL/sites" child 64 > wl.out
 	assert_ge "child_grows" "$(json_site_bytes growth_sites child_grows r.json)" $((48 * MIB))
-	assert_eq "unknown frames" "$(jqf .stacks.unknown_frames r.json)" 0
+	# (1 run in ~12 had one unknown frame once: say where)
+	[ "$(jqf .stacks.unknown_frames r.json)" -eq 0 ] ||
+		fail "$(jqf .stacks.unknown_frames r.json) unknown frames: $(jq -c '[.growth_sites[] |
+			select(.stack | map(test("unknown")) | any) | {bytes, comm, stack}] | .[:3]' r.json)"
 }
 
 # separate debuginfo found by build id: a stripped binary still gets file:line

@@ -2,7 +2,7 @@
 /*
  * test_profile.c - the growth profile (profile.c) driven with hand-made
  * samples and unmaps: which stacks held memory at the peak, mremap moves,
- * exits, interning, and the folded writer.
+ * exits, interning (a module's system mark), and the folded writer.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -162,12 +162,35 @@ static void test_folded_writer(void **state)
 	profile_free(&f.p);
 }
 
+/*
+ * A module found to be an interpreter is a system one (its frames are not
+ * growth sites) however often it is interned again: by another process, or
+ * after the maps are read again.
+ */
+static void test_module_system_sticks(void **state)
+{
+	struct fixture f;
+	long app, lib;
+
+	(void)state;
+	setup_profile(&f);
+	app = profile_module(&f.p, "/opt/app", "abcd");
+	assert_false(f.p.modules[app].system);
+	f.p.modules[app].system = true;
+	assert_int_equal(profile_module(&f.p, "/opt/app", "abcd"), app);
+	assert_true(f.p.modules[app].system);
+	lib = profile_module(&f.p, "/usr/lib/x86_64-linux-gnu/libc.so.6", "ef01");
+	assert_true(f.p.modules[lib].system);
+	profile_free(&f.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_at_peak_is_the_last_rise),
 		cmocka_unit_test(test_pages_move_and_leave),
 		cmocka_unit_test(test_folded_writer),
+		cmocka_unit_test(test_module_system_sticks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
