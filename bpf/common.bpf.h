@@ -477,6 +477,9 @@ static __always_inline struct mt_proc_entry *track_new_process(struct task_struc
 		if (type == MT_EV_FOUND)
 			p->faults_base = task_faults(task);
 	}
+	/* a forked child's own signal_struct starts at 0; a found one holds its images' marks so far */
+	if (type == MT_EV_FOUND)
+		p->maxrss_base = pages_to_bytes(task->signal->maxrss);
 	e = claim_slot(tgid, &slot);
 	if (!e)
 		return NULL;

@@ -81,8 +81,9 @@ int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid,
 		e->proc.faults_base = task_faults(task);
 		e->proc.cgroup_id = task_memcg_id(task);
 	}
-	/* from now on the entry accounts the new image's mm */
+	/* from now on the entry accounts the new image's mm; exec folded the old one's mark in */
 	e->proc.mm = (__u64)mm;
+	e->proc.maxrss_base = pages_to_bytes(task->signal->maxrss);
 	e->proc.flags &= ~(MT_PROC_AWAIT_EXEC | MT_PROC_ADOPT_MM | MT_PROC_LAYOUT_KNOWN);
 	py_forget(task->tgid);
 	bpf_probe_read_kernel_str(e->proc.comm, sizeof(e->proc.comm), task->comm);
@@ -163,6 +164,16 @@ static __always_inline void process_exited(struct task_struct *task, struct mm_s
 		hiwater = pages_to_bytes(hiwater_mm->hiwater_vm);
 		if (hiwater > e->proc.peak_vm)
 			e->proc.peak_vm = hiwater;
+	} else if (!mm && e->proc.maxrss_base != MT_MAXRSS_UNKNOWN) {
+		/*
+		 * After exit_mm(), active_mm is another process's if the task was
+		 * scheduled out meanwhile (exit_mmap() reschedules): then the mark
+		 * do_exit() folded into signal->maxrss before exit_mm() is this
+		 * image's VmHWM, if it is above what earlier images left there.
+		 */
+		hiwater = pages_to_bytes(task->signal->maxrss);
+		if (hiwater > e->proc.maxrss_base)
+			e->proc.hiwater_rss = hiwater;
 	}
 	/* the teardown that follows (exit_mmap, the OOM reaper) is not accounted */
 	e->proc.mm = 0;

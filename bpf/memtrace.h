@@ -87,8 +87,16 @@ struct mt_proc {
 	__u64 faults_base;   /* the kernel's count when tracing started (-p, exec of CMD) */
 	__u64 cgroup_id;     /* the memory cgroup it is charged to (its group in `cgroups`) */
 	__u64 hiwater_rss;   /* the kernel's VmHWM, read at exit */
+	/*
+	 * The kernel's signal->maxrss (bytes) when this image's tracing
+	 * started: the marks of the images before it (exec folds the old
+	 * mm's in). MT_MAXRSS_UNKNOWN for a process found running by userspace.
+	 */
+	__u64 maxrss_base;
 	char comm[MT_COMM_LEN];
 };
+
+#define MT_MAXRSS_UNKNOWN (~0ull)
 
 /*
  * Value of the `procs` array (found through proc_slot[tgid]). The lock sits
@@ -350,8 +358,8 @@ struct mt_unmap_event {
 };
 
 _Static_assert(sizeof(struct mt_rss_track) == 48, "mt_rss_track layout");
-_Static_assert(sizeof(struct mt_proc) == 240, "mt_proc layout");
-_Static_assert(sizeof(struct mt_proc_entry) == 248, "mt_proc_entry layout");
+_Static_assert(sizeof(struct mt_proc) == 248, "mt_proc layout");
+_Static_assert(sizeof(struct mt_proc_entry) == 256, "mt_proc_entry layout");
 _Static_assert(sizeof(struct mt_group_entry) == 144, "mt_group_entry layout");
 _Static_assert(sizeof(struct mt_row_event) == 40, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 304, "mt_proc_event layout");

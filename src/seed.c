@@ -56,6 +56,7 @@ static int read_running_process(const struct mt_cgroups *cg, int pid, struct mt_
 	k->ppid = st.ppid;
 	k->flags = MT_PROC_ADOPT_MM | MT_PROC_ATTACHED;
 	k->faults_base = stat.faults;
+	k->maxrss_base = MT_MAXRSS_UNKNOWN; /* its earlier images' marks are not in /proc */
 	k->start_ns = start_time_ns(stat.starttime);
 	k->counters[MT_FILE] = st.rss_file;
 	k->counters[MT_ANON] = st.rss_anon;
