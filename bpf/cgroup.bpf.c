@@ -68,8 +68,8 @@ int BPF_PROG(on_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 	e->hdr.type = MT_EV_CGROUP;
 	e->hdr.pid = 0;
 	e->hdr.time_ns = bpf_ktime_get_ns();
-	e->id = cgrp->kn->id;
-	e->hierarchy_id = cgrp->root->hierarchy_id;
+	e->id = BPF_CORE_READ(cgrp, kn, id);
+	e->hierarchy_id = BPF_CORE_READ(cgrp, root, hierarchy_id);
 	e->pad = 0;
 	if (bpf_probe_read_kernel_str(e->path, sizeof(e->path), path) < 0)
 		e->path[0] = '\0';

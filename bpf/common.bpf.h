@@ -199,6 +199,14 @@ static __always_inline void groups_add(__u64 cgroup_id, const __s64 delta[MT_NR_
 }
 
 /*
+ * Pointer fields off the hot path are read with BPF_CORE_READ, not loaded
+ * through the typed pointer: from 6.5 on the verifier looks every pointer
+ * field so loaded up by name in the kernel's BTF, linearly, up to four
+ * times (btf_nested_type_is_trusted()); the fork, exec, exit and cgroup
+ * programs verified in half the time after this (6.18: 30 ms -> 14 ms).
+ */
+
+/*
  * The memory controller's state of a task, in whichever hierarchy holds that
  * controller (v1 memory on a hybrid host, the unified one on cgroup2); NULL
  * if there is none. Its cgroup is the one the task's memory is charged to.
@@ -209,7 +217,7 @@ static __always_inline struct cgroup_subsys_state *task_memcg_css(struct task_st
 
 	if (memory < 0 || memory >= CGROUP_SUBSYS_COUNT)
 		return NULL;
-	return task->cgroups->subsys[memory];
+	return BPF_CORE_READ(task, cgroups, subsys[memory]);
 }
 
 /* The id of that cgroup: its kernfs id, the inode of its directory. */
@@ -217,7 +225,7 @@ static __always_inline __u64 task_memcg_id(struct task_struct *task)
 {
 	struct cgroup_subsys_state *css = task_memcg_css(task);
 
-	return css ? css->cgroup->kn->id : 0;
+	return css ? BPF_CORE_READ(css, cgroup, kn, id) : 0;
 }
 
 #define MT_ALL_COUNTERS ((1u << MT_NR_COUNTERS) - 1)
@@ -294,7 +302,7 @@ static __always_inline struct mt_proc_entry *entry_for_mm(struct mt_proc_entry *
 {
 	if (e->proc.mm == (__u64)mm)
 		return e;
-	if (!(e->proc.flags & MT_PROC_ADOPT_MM) || owner->mm != mm)
+	if (!(e->proc.flags & MT_PROC_ADOPT_MM) || BPF_CORE_READ(owner, mm) != mm)
 		return NULL;
 	e->proc.mm = (__u64)mm;
 	e->proc.flags &= ~MT_PROC_ADOPT_MM;
@@ -325,15 +333,17 @@ static __always_inline void proc_update_from_mm(struct mt_proc_entry *e, struct 
  */
 static __always_inline __u64 task_faults(struct task_struct *task)
 {
-	struct signal_struct *signal = task->signal;
+	struct signal_struct *signal = BPF_CORE_READ(task, signal);
 
-	return task->min_flt + task->maj_flt + signal->min_flt + signal->maj_flt;
+	return task->min_flt + task->maj_flt + BPF_CORE_READ(signal, min_flt) +
+	       BPF_CORE_READ(signal, maj_flt);
 }
 
 static __always_inline void emit_proc_event(__u32 type, struct task_struct *task, __u32 ppid,
 					    __u64 start_ns, __u64 now)
 {
 	struct mt_proc_event *e;
+	struct mm_struct *mm;
 	unsigned long start, len;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -354,9 +364,10 @@ static __always_inline void emit_proc_event(__u32 type, struct task_struct *task
 	 * another process (a runtime moving it to a cgroup); userspace reads
 	 * /proc then.
 	 */
-	if (type != MT_EV_FORK && task->mm && (__u64)task == bpf_get_current_task()) {
-		start = task->mm->arg_start;
-		len = task->mm->arg_end - start;
+	mm = BPF_CORE_READ(task, mm);
+	if (type != MT_EV_FORK && mm && (__u64)task == bpf_get_current_task()) {
+		start = BPF_CORE_READ(mm, arg_start);
+		len = BPF_CORE_READ(mm, arg_end) - start;
 		if (len > MT_ARGS_LEN)
 			len = MT_ARGS_LEN;
 		if (len && bpf_probe_read_user(e->args, len & (2 * MT_ARGS_LEN - 1), (void *)start) == 0)
@@ -424,8 +435,8 @@ static __always_inline int in_scope(struct task_struct *task)
 	css = task_memcg_css(task);
 	if (!css)
 		return 0;
-	cgrp = css->cgroup;
-	if (cgrp->level < (int)cfg_scope_level)
+	cgrp = BPF_CORE_READ(css, cgroup);
+	if (BPF_CORE_READ(cgrp, level) < (int)cfg_scope_level)
 		return 0;
 	if (bpf_core_field_exists(((struct cgroup___ancestor_ids *)cgrp)->ancestor_ids)) {
 		__u64 id = 0;
@@ -479,7 +490,7 @@ static __always_inline struct mt_proc_entry *track_new_process(struct task_struc
 	}
 	/* a forked child's own signal_struct starts at 0; a found one holds its images' marks so far */
 	if (type == MT_EV_FOUND)
-		p->maxrss_base = pages_to_bytes(task->signal->maxrss);
+		p->maxrss_base = pages_to_bytes(BPF_CORE_READ(task, signal, maxrss));
 	e = claim_slot(tgid, &slot);
 	if (!e)
 		return NULL;
@@ -507,7 +518,7 @@ static __always_inline struct mt_proc_entry *track_found_process(struct task_str
 
 	if (!cfg_trace_all || !mm || tgid == cfg_self_tgid || seen_not_traced(tgid))
 		return NULL;
-	return track_new_process(task, mm, task->real_parent->tgid, MT_PROC_ATTACHED,
+	return track_new_process(task, mm, BPF_CORE_READ(task, real_parent, tgid), MT_PROC_ATTACHED,
 				 bpf_ktime_get_ns(), MT_EV_FOUND);
 }
 

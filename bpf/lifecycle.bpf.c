@@ -29,7 +29,7 @@ static __always_inline void process_forked(struct task_struct *parent, struct ta
 		return;
 	if (!cfg_trace_all && (!cfg_follow_children || !lookup_proc(parent->tgid)))
 		return;
-	if (!mm || mm == parent->mm) {
+	if (!mm || mm == BPF_CORE_READ(parent, mm)) {
 		/*
 		 * vfork/CLONE_VM: the child borrows its parent's mm until it execs;
 		 * counting it for both would double the group's sum.
@@ -83,7 +83,7 @@ int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	}
 	/* from now on the entry accounts the new image's mm; exec folded the old one's mark in */
 	e->proc.mm = (__u64)mm;
-	e->proc.maxrss_base = pages_to_bytes(task->signal->maxrss);
+	e->proc.maxrss_base = pages_to_bytes(BPF_CORE_READ(task, signal, maxrss));
 	e->proc.flags &= ~(MT_PROC_AWAIT_EXEC | MT_PROC_ADOPT_MM | MT_PROC_LAYOUT_KNOWN);
 	py_forget(task->tgid);
 	bpf_probe_read_kernel_str(e->proc.comm, sizeof(e->proc.comm), task->comm);
@@ -94,10 +94,10 @@ int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid,
 
 static __always_inline __s32 wait_status(struct task_struct *task)
 {
-	struct signal_struct *signal = task->signal;
+	struct signal_struct *signal = BPF_CORE_READ(task, signal);
 
-	if (signal->flags & MT_SIGNAL_GROUP_EXIT)
-		return signal->group_exit_code;
+	if (BPF_CORE_READ(signal, flags) & MT_SIGNAL_GROUP_EXIT)
+		return BPF_CORE_READ(signal, group_exit_code);
 	return task->exit_code;
 }
 
@@ -159,9 +159,9 @@ static __always_inline void process_exited(struct task_struct *task, struct mm_s
 		proc_update_from_mm(e, mm);
 	if (hiwater_mm && e->proc.mm == (__u64)hiwater_mm) {
 		/* VmHWM is the larger of hiwater_rss and the current RSS (get_mm_hiwater_rss()) */
-		hiwater = pages_to_bytes(hiwater_mm->hiwater_rss);
+		hiwater = pages_to_bytes(BPF_CORE_READ(hiwater_mm, hiwater_rss));
 		e->proc.hiwater_rss = hiwater > e->proc.rss.rss ? hiwater : e->proc.rss.rss;
-		hiwater = pages_to_bytes(hiwater_mm->hiwater_vm);
+		hiwater = pages_to_bytes(BPF_CORE_READ(hiwater_mm, hiwater_vm));
 		if (hiwater > e->proc.peak_vm)
 			e->proc.peak_vm = hiwater;
 	} else if (!mm && e->proc.maxrss_base != MT_MAXRSS_UNKNOWN) {
@@ -171,7 +171,7 @@ static __always_inline void process_exited(struct task_struct *task, struct mm_s
 		 * do_exit() folded into signal->maxrss before exit_mm() is this
 		 * image's VmHWM, if it is above what earlier images left there.
 		 */
-		hiwater = pages_to_bytes(task->signal->maxrss);
+		hiwater = pages_to_bytes(BPF_CORE_READ(task, signal, maxrss));
 		if (hiwater > e->proc.maxrss_base)
 			e->proc.hiwater_rss = hiwater;
 	}
@@ -230,15 +230,15 @@ int BPF_PROG(on_sched_process_exit_again, struct task_struct *task, bool group_d
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_sched_process_exit_after_mm, struct task_struct *task)
 {
-	if (!task->signal->live.counter)
-		process_exited(task, NULL, task->active_mm);
+	if (!BPF_CORE_READ(task, signal, live.counter))
+		process_exited(task, NULL, BPF_CORE_READ(task, active_mm));
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_sched_process_exit_after_mm_again, struct task_struct *task)
 {
-	if (!task->signal->live.counter)
-		process_exited(task, NULL, task->active_mm);
+	if (!BPF_CORE_READ(task, signal, live.counter))
+		process_exited(task, NULL, BPF_CORE_READ(task, active_mm));
 	return 0;
 }

@@ -82,7 +82,7 @@ int BPF_PROG(on_rss_stat, struct mm_struct *mm, int member)
 	e = lookup_proc(tgid);
 	if (e)
 		e = entry_for_mm(e, owner, mm);
-	else if (tgid == bpf_get_current_pid_tgid() >> 32 && owner->mm == mm)
+	else if (tgid == bpf_get_current_pid_tgid() >> 32 && BPF_CORE_READ(owner, mm) == mm)
 		e = track_found_process(owner, mm);
 	if (!e)
 		return 0;
