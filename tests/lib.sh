@@ -39,6 +39,14 @@ package_version() {
 	sed -n '1s/^memtrace (\([^)]*\)).*/\1/p' "$ROOT/debian/changelog"
 }
 
+# runs N IN_GUEST: the run numbers of a test that repeats itself, 1..N on a
+# host, 1..IN_GUEST in the kernel matrix's guests (guest-init sets
+# MEMTRACE_IN_GUEST), where every memtrace start verifies the BPF programs
+# for 2-8 s under TCG
+runs() {
+	seq 1 "$([ -n "${MEMTRACE_IN_GUEST:-}" ] && echo "$2" || echo "$1")"
+}
+
 # value of key=value in a workload's output file
 kv() {
 	sed -n "s/.*\\b$1=\\([0-9]*\\).*/\\1/p" "$2" | tail -n 1
