@@ -272,6 +272,7 @@ int cgroups_read_memcg(const struct mt_cgroups *cg, const char *path, struct mt_
 	if (m->limit >= (1ull << 62))
 		m->limit = 0;
 	read_memory_stat(cg, path, m);
+	m->stat_usage = m->usage;
 	m->known = true;
 	return 0;
 }
@@ -380,6 +381,19 @@ void cgroups_on_exec(struct mt_cgroups *cg, int pid)
 	}
 }
 
+void cgroups_update_memcg(struct mt_memcg *kept, const struct mt_memcg *now)
+{
+	struct mt_memcg old = *kept;
+
+	*kept = *now;
+	if (old.known && old.stat_usage > now->usage) {
+		kept->stat_usage = old.stat_usage;
+		kept->anon = old.anon;
+		kept->file = old.file;
+		kept->kernel = old.kernel;
+	}
+}
+
 const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id)
 {
 	struct cgroup_path *p;
@@ -389,7 +403,7 @@ const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id)
 		return NULL;
 	p = find(cg, id);
 	if (!cgroups_read_memcg(cg, p->path, &now))
-		p->memcg = now;
+		cgroups_update_memcg(&p->memcg, &now);
 	learn_names(p);
 	return p->memcg.known ? &p->memcg : NULL;
 }

@@ -67,6 +67,8 @@ struct mt_memcg {
 	uint64_t usage;	    /* memory.current / memory.usage_in_bytes */
 	uint64_t peak;	    /* memory.peak / memory.max_usage_in_bytes; 0 if unknown */
 	uint64_t limit;	    /* memory.max / memory.limit_in_bytes; 0 if unlimited */
+	/* memory.stat's breakdown, from the read at the highest usage (stat_usage) */
+	uint64_t stat_usage;
 	uint64_t anon;	    /* memory.stat: anon / total_rss (v1) */
 	uint64_t file;	    /* memory.stat: file / total_cache (v1): the page cache it is charged */
 	uint64_t kernel;    /* memory.stat: kernel (v2 only; 0 on v1) */
@@ -80,9 +82,17 @@ int cgroups_parse_memory_stat(const char *text, int version, struct mt_memcg *m)
 int cgroups_read_memcg(const struct mt_cgroups *cg, const char *path, struct mt_memcg *m);
 
 /*
+ * A new read `now` into the figures `kept`: all of it, but the memory.stat
+ * breakdown of the read at the highest usage.
+ */
+void cgroups_update_memcg(struct mt_memcg *kept, const struct mt_memcg *now);
+
+/*
  * The figures of cgroup `id`: read now if it still exists, else as last
  * read (a container deleted before the end keeps its last usage, limit and
- * peak). NULL if never read.
+ * peak). Its memory.stat breakdown is the one read at the highest usage: the
+ * last read of a finished container comes after its processes freed their
+ * memory. NULL if never read.
  */
 const struct mt_memcg *cgroups_memcg(struct mt_cgroups *cg, uint64_t id);
 

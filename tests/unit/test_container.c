@@ -159,6 +159,29 @@ static void test_memory_stat(void **state)
 	assert_int_equal(cgroups_parse_memory_stat("", 1, &m), -EINVAL);
 }
 
+/* A finished container's last read comes after its processes freed their memory. */
+static void test_memcg_breakdown_at_highest_usage(void **state)
+{
+	struct mt_memcg kept = {}, grown = { .known = true, .usage = 100, .stat_usage = 100,
+					     .anon = 90, .file = 10, .pgfault = 5 };
+	struct mt_memcg freed = { .known = true, .usage = 20, .stat_usage = 20, .peak = 100,
+				  .anon = 1, .file = 19, .pgfault = 7 };
+	struct mt_memcg regrown = { .known = true, .usage = 150, .stat_usage = 150, .anon = 140,
+				    .file = 10, .pgfault = 9 };
+
+	(void)state;
+	cgroups_update_memcg(&kept, &grown);
+	cgroups_update_memcg(&kept, &freed);
+	assert_int_equal(kept.usage, 20); /* the rest as last read */
+	assert_int_equal(kept.peak, 100);
+	assert_int_equal(kept.pgfault, 7);
+	assert_int_equal(kept.anon, 90);
+	assert_int_equal(kept.file, 10);
+	cgroups_update_memcg(&kept, &regrown);
+	assert_int_equal(kept.anon, 140);
+	assert_int_equal(kept.stat_usage, 150);
+}
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -303,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_proc_cgroup),
 		cmocka_unit_test(test_runtime_names),
 		cmocka_unit_test(test_memory_stat),
+		cmocka_unit_test(test_memcg_breakdown_at_highest_usage),
 		cmocka_unit_test(test_pod_owner),
 		cmocka_unit_test(test_docker_workload),
 	};
