@@ -152,9 +152,14 @@ static __always_inline void process_exited(struct task_struct *task, struct mm_s
 	py_forget(tgid);
 
 	e->proc.faults = task_faults(task) - e->proc.faults_base;
-	/* a -p process exiting before its first event of its own: the mm it exits from is its own */
-	if ((flags & MT_PROC_ADOPT_MM) && hiwater_mm && (!mm || mm == hiwater_mm))
-		e->proc.mm = (__u64)hiwater_mm;
+	/*
+	 * A -p process exiting before its first event of its own: the mm it
+	 * exits from is its own. Not active_mm after exit_mm(): another
+	 * process's if the task was scheduled out meanwhile (seed_running_task()
+	 * told it its mm at attach).
+	 */
+	if ((flags & MT_PROC_ADOPT_MM) && mm)
+		e->proc.mm = (__u64)mm;
 	if (mm && e->proc.mm == (__u64)mm)
 		proc_update_from_mm(e, mm);
 	if (hiwater_mm && e->proc.mm == (__u64)hiwater_mm) {
@@ -240,5 +245,40 @@ int BPF_PROG(on_sched_process_exit_after_mm_again, struct task_struct *task)
 {
 	if (!BPF_CORE_READ(task, signal, live.counter))
 		process_exited(task, NULL, BPF_CORE_READ(task, active_mm));
+	return 0;
+}
+
+/*
+ * Run once by userspace after it seeded the processes it found running and
+ * attached (mt_tracer__complete_seeds(), src/loader.c): each learns its mm and
+ * the marks its earlier images left in signal->maxrss, which /proc does not
+ * show (the base of the VmHWM fallback at exit in process_exited()).
+ */
+SEC("iter/task")
+int seed_running_task(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct mm_struct *mm;
+	struct mt_proc_entry *e;
+	__u64 maxrss;
+	bool locked;
+
+	if (!task || task->pid != task->tgid)
+		return 0;
+	e = lookup_proc(task->tgid);
+	if (!e || e->proc.maxrss_base != MT_MAXRSS_UNKNOWN)
+		return 0;
+	mm = BPF_CORE_READ(task, mm);
+	maxrss = pages_to_bytes(BPF_CORE_READ(task, signal, maxrss));
+	locked = lock_proc(e);
+	/* an exec since seeding has set both (on_sched_process_exec()) */
+	if (e->proc.maxrss_base == MT_MAXRSS_UNKNOWN) {
+		e->proc.maxrss_base = maxrss;
+		if ((e->proc.flags & MT_PROC_ADOPT_MM) && mm) {
+			e->proc.mm = (__u64)mm;
+			e->proc.flags &= ~MT_PROC_ADOPT_MM;
+		}
+	}
+	unlock_proc(e, locked);
 	return 0;
 }

@@ -51,7 +51,7 @@ struct mt_rss_track {
 
 /* mt_proc.flags */
 #define MT_PROC_AWAIT_EXEC (1u << 0) /* `--` child: memtrace's own pre-exec copy, not yet CMD */
-#define MT_PROC_ADOPT_MM (1u << 1)   /* -p: learn the mm at the process's first own event */
+#define MT_PROC_ADOPT_MM (1u << 1)   /* -p: learn the mm (first own event, seed_running_task()) */
 #define MT_PROC_EXITED (1u << 2)     /* exited: exit_status and exit_ns are set */
 #define MT_PROC_ATTACHED (1u << 3)   /* was running before tracing started (-p) */
 #define MT_PROC_OOM_KILLED (1u << 4) /* chosen by the OOM killer */
@@ -90,7 +90,8 @@ struct mt_proc {
 	/*
 	 * The kernel's signal->maxrss (bytes) when this image's tracing
 	 * started: the marks of the images before it (exec folds the old
-	 * mm's in). MT_MAXRSS_UNKNOWN for a process found running by userspace.
+	 * mm's in). MT_MAXRSS_UNKNOWN for a process found running by
+	 * userspace, until seed_running_task() reads it.
 	 */
 	__u64 maxrss_base;
 	char comm[MT_COMM_LEN];

@@ -544,8 +544,9 @@ int mt_tracer__attach(struct mt_tracer *t)
 		prog = *s->progs[i % s->prog_cnt].prog;
 		link = s->progs[i % s->prog_cnt].link;
 		if (!bpf_program__autoload(prog) ||
+		    bpf_program__expected_attach_type(prog) == BPF_TRACE_ITER ||
 		    (i < s->prog_cnt) != (bpf_program__type(prog) == BPF_PROG_TYPE_TRACEPOINT))
-			continue; /* not loaded in this mode, or not in this pass */
+			continue; /* not loaded in this mode, not in this pass, or run once */
 		*link = bpf_program__attach(prog);
 		if (!*link) {
 			err = -errno;
@@ -555,6 +556,30 @@ int mt_tracer__attach(struct mt_tracer *t)
 		}
 	}
 	return 0;
+}
+
+int mt_tracer__complete_seeds(struct mt_tracer *t)
+{
+	struct bpf_link *link = bpf_program__attach_iter(t->skel->progs.seed_running_task, NULL);
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	if (!link)
+		return -errno;
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		fd = -errno;
+		bpf_link__destroy(link);
+		return fd;
+	}
+	/* the program prints nothing: reading to the end runs it over every task */
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	bpf_link__destroy(link);
+	return n;
 }
 
 void mt_tracer__destroy(struct mt_tracer *t)

@@ -44,6 +44,11 @@ void mt_tracer__print_features(FILE *f);
 /* Checks the kernel, opens and loads. NULL with errno set, after one stderr line. */
 struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_fn fn, void *ctx);
 int mt_tracer__attach(struct mt_tracer *t);
+/*
+ * After attaching: the processes seeded from /proc (-p, -a) learn from the
+ * kernel what /proc lacks (their mm, their earlier images' VmHWM). 0 or -errno.
+ */
+int mt_tracer__complete_seeds(struct mt_tracer *t);
 /* What the running kernel gives: its RSS counting, the features it lacks (each said once). */
 const struct mt_kernel *mt_tracer__kernel(const struct mt_tracer *t);
 void mt_tracer__destroy(struct mt_tracer *t);

@@ -241,6 +241,10 @@ static int start_tracing(struct mt_session *s)
 	}
 	if (err || mt_tracer__attach(s->tracer))
 		return 1;
+	if (opts->mode != MT_MODE_COMMAND && (err = mt_tracer__complete_seeds(s->tracer))) {
+		mt_err("cannot read the running processes' kernel state: %s", strerror(-err));
+		return 1;
+	}
 	if (opts->mode == MT_MODE_COMMAND) {
 		code = spawn_release(&s->child, opts->command[0]);
 		s->child_waiting = false;
