@@ -249,6 +249,25 @@ int BPF_PROG(on_sched_process_exit_after_mm_again, struct task_struct *task)
 }
 
 /*
+ * The last resort for an exit both programs above missed (7.2 runs them
+ * preemptibly, migration off: a program preempted on a CPU is skipped there
+ * for every other task until it resumes; 4 exiting children under TCG lose
+ * one in a run of 10). A task is freed an RCU grace period after it is
+ * reaped, in softirq context, which nothing preempts; its mm is gone, its
+ * VmHWM is the signal->maxrss fallback, and the exit time is the free's
+ * (a zombie's, when its parent reaps it). The pid was released before: a
+ * new process would have to take it within the grace period, which the
+ * kernel's cyclic pid allocation does not do.
+ */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(on_sched_process_free, struct task_struct *task)
+{
+	if (task->pid == task->tgid && lookup_proc(task->tgid))
+		process_exited(task, NULL, NULL);
+	return 0;
+}
+
+/*
  * Run once by userspace after it seeded the processes it found running and
  * attached (mt_tracer__complete_seeds(), src/loader.c): each learns its mm and
  * the marks its earlier images left in signal->maxrss, which /proc does not

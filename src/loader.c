@@ -78,6 +78,8 @@ static const struct hook {
 	  HOOK_ALWAYS, 0, "process exit", 0 },
 	{ "on_sched_process_exit_after_mm_again", "sched:sched_process_exit", "sched_process_exit", 1,
 	  HOOK_ALWAYS, 0, "process exit", 0 },
+	{ "on_sched_process_free", "sched:sched_process_free", "sched_process_free", 0, HOOK_ALWAYS,
+	  0, "process exit", 0 },
 	{ "on_cgroup_attach_task", "cgroup:cgroup_attach_task", "cgroup_attach_task", 0, HOOK_ALWAYS,
 	  MT_FEATURE_CGROUP_MOVES, NULL, 0 },
 	{ "on_mark_victim", "oom:mark_victim", "mark_victim", 2, HOOK_ALWAYS, MT_FEATURE_OOM, NULL, 0 },
