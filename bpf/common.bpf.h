@@ -475,6 +475,7 @@ static __always_inline struct mt_proc_entry *track_new_process(struct task_struc
 	p->flags = flags;
 	/* a process found running started before tracing: task->start_time is CLOCK_MONOTONIC */
 	p->start_ns = type == MT_EV_FORK ? now : task->start_time;
+	p->leader = (__u64)BPF_CORE_READ(task, group_leader);
 	p->cgroup_id = task_memcg_id(task);
 	bpf_probe_read_kernel_str(p->comm, sizeof(p->comm), task->comm);
 	if (mm) {

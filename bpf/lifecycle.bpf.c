@@ -83,6 +83,7 @@ int BPF_PROG(on_sched_process_exec, struct task_struct *task, pid_t old_pid,
 	}
 	/* from now on the entry accounts the new image's mm; exec folded the old one's mark in */
 	e->proc.mm = (__u64)mm;
+	e->proc.leader = (__u64)task; /* exec made it the leader */
 	e->proc.maxrss_base = pages_to_bytes(BPF_CORE_READ(task, signal, maxrss));
 	e->proc.flags &= ~(MT_PROC_AWAIT_EXEC | MT_PROC_ADOPT_MM | MT_PROC_LAYOUT_KNOWN);
 	py_forget(task->tgid);
@@ -255,23 +256,26 @@ int BPF_PROG(on_sched_process_exit_after_mm_again, struct task_struct *task)
  * one in a run of 10). A task is freed an RCU grace period after it is
  * reaped, in softirq context, which nothing preempts; its mm is gone, its
  * VmHWM is the signal->maxrss fallback, and the exit time is the free's
- * (a zombie's, when its parent reaps it). The pid was released before: a
- * new process would have to take it within the grace period, which the
- * kernel's cyclic pid allocation does not do.
+ * (a zombie's, when its parent reaps it). The pid was released before and
+ * may name a new process already (ns_last_pid, clone3's set_tid): the
+ * entry must be this task's.
  */
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(on_sched_process_free, struct task_struct *task)
 {
-	if (task->pid == task->tgid && lookup_proc(task->tgid))
+	struct mt_proc_entry *e = lookup_proc(task->tgid);
+
+	if (e && e->proc.leader == (__u64)task)
 		process_exited(task, NULL, NULL);
 	return 0;
 }
 
 /*
  * Run once by userspace after it seeded the processes it found running and
- * attached (mt_tracer__complete_seeds(), src/loader.c): each learns its mm and
- * the marks its earlier images left in signal->maxrss, which /proc does not
- * show (the base of the VmHWM fallback at exit in process_exited()).
+ * attached (mt_tracer__complete_seeds(), src/loader.c): each learns its mm,
+ * its leader task and the marks its earlier images left in signal->maxrss,
+ * which /proc does not show (the base of the VmHWM fallback at exit in
+ * process_exited()).
  */
 SEC("iter/task")
 int seed_running_task(struct bpf_iter__task *ctx)
@@ -293,6 +297,7 @@ int seed_running_task(struct bpf_iter__task *ctx)
 	/* an exec since seeding has set both (on_sched_process_exec()) */
 	if (e->proc.maxrss_base == MT_MAXRSS_UNKNOWN) {
 		e->proc.maxrss_base = maxrss;
+		e->proc.leader = (__u64)task;
 		if ((e->proc.flags & MT_PROC_ADOPT_MM) && mm) {
 			e->proc.mm = (__u64)mm;
 			e->proc.flags &= ~MT_PROC_ADOPT_MM;

@@ -94,6 +94,11 @@ struct mt_proc {
 	 * userspace, until seed_running_task() reads it.
 	 */
 	__u64 maxrss_base;
+	/*
+	 * Its thread group leader's task_struct, as an integer: which process
+	 * this is when that task is freed (its pid may already be another's).
+	 */
+	__u64 leader;
 	char comm[MT_COMM_LEN];
 };
 
@@ -359,8 +364,8 @@ struct mt_unmap_event {
 };
 
 _Static_assert(sizeof(struct mt_rss_track) == 48, "mt_rss_track layout");
-_Static_assert(sizeof(struct mt_proc) == 248, "mt_proc layout");
-_Static_assert(sizeof(struct mt_proc_entry) == 256, "mt_proc_entry layout");
+_Static_assert(sizeof(struct mt_proc) == 256, "mt_proc layout");
+_Static_assert(sizeof(struct mt_proc_entry) == 264, "mt_proc_entry layout");
 _Static_assert(sizeof(struct mt_group_entry) == 144, "mt_group_entry layout");
 _Static_assert(sizeof(struct mt_row_event) == 40, "mt_row_event layout");
 _Static_assert(sizeof(struct mt_proc_event) == 304, "mt_proc_event layout");

@@ -16,6 +16,7 @@ static const struct {
 	{ "growth stacks", "a verifier that accepts the stack sampler in the kmem:rss_stat program" },
 	{ "the memcg's figures at an OOM kill", "oom:mark_victim with the victim's task (6.1 has it, "
 						"5.10 only its pid): read from the cgroup's files after the kill" },
+	{ "exact exit times", "the tracepoint sched:sched_process_exit" },
 };
 
 static int index_of(enum mt_feature f)

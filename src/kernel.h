@@ -18,7 +18,8 @@ enum mt_feature {
 	MT_FEATURE_OOM = 1u << 3,	    /* oom:mark_victim */
 	MT_FEATURE_STACKS = 1u << 4,	    /* growth stacks */
 	MT_FEATURE_OOM_MEMCG = 1u << 5,	    /* the memcg's figures read in the kernel at the kill */
-	MT_FEATURE_COUNT = 6,
+	MT_FEATURE_EXIT_TIME = 1u << 6,	    /* sched:sched_process_exit (else taken at the task's free) */
+	MT_FEATURE_COUNT = 7,
 };
 
 struct mt_kernel {

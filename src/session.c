@@ -28,6 +28,7 @@
 #define POLL_MS 50
 #define SETTLE_NS (1000 * 1000000ull) /* the longest wait for CMD after a signal */
 #define CHECK_NS (200 * 1000000ull) /* without -i: how often -p checks its targets */
+#define EXIT_RECORD_NS (2000 * 1000000ull) /* the longest wait for a reaped CMD's exit record */
 
 struct mt_session {
 	const struct mt_options *opts;
@@ -385,6 +386,21 @@ static int trace_until_done(struct mt_session *s)
 	return 0;
 }
 
+/*
+ * CMD was reaped: its exit record is in the ring buffer already (the exit
+ * program runs before a parent can reap), unless the kernel skipped that
+ * program; then the exit is taken when the task is freed, an RCU grace
+ * period after the reaping (bpf/lifecycle.bpf.c): wait for it a moment.
+ */
+static void await_command_exit(struct mt_session *s)
+{
+	uint64_t until = mt_now_ns() + EXIT_RECORD_NS;
+
+	while (s->opts->mode == MT_MODE_COMMAND && !s->child_running && !s->child_waiting &&
+	       report_find_live(&s->report, s->child.pid) && mt_now_ns() < until)
+		mt_tracer__poll(s->tracer, POLL_MS);
+}
+
 /* Drain what is left and take every process's final state from the maps. */
 static int read_final_state(struct mt_session *s)
 {
@@ -394,6 +410,7 @@ static int read_final_state(struct mt_session *s)
 	int err;
 
 	command_done(s); /* the command may have exited during the last poll */
+	await_command_exit(s);
 	err = session_refresh(s);
 	if (err) {
 		mt_err("cannot read the final state: %s", strerror(-err));

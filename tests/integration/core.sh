@@ -47,6 +47,27 @@ test_fork_tree_summed_peak() {
 	assert_eq "lost events" "$(jqf .lost_events r.json)" 0
 }
 
+# without sched_process_exit (and when both its programs are skipped, as 7.2
+# under TCG does) an exit is taken when the task is freed: every process
+# still ends with its exit status, its peak and the kernel's own VmHWM
+test_exit_taken_at_free() {
+	require_bpf
+	"$MEMTRACE" -q --json r.json --fail-tracepoint sched_process_exit -- "$WL/shortlived" 64 20 \
+		> wl.out 2> err.txt
+	grep -q "no exact exit times" err.txt || fail "the lost feature is not named: $(cat err.txt)"
+	local child
+	child=$(kv child_pid wl.out)
+	assert_eq "child exit" "$(jqf ".processes[] | select(.pid == $child) | .exit_code" r.json)" 0
+	assert_eq "CMD exit" "$(jqf ".processes[] | select(.pid == $(jqf '.pids[0]' r.json)) | .exit_code" r.json)" 0
+	assert_within "child VmHWM vs its maxrss" \
+		"$(jqf ".processes[] | select(.pid == $child) | .vmhwm_bytes" r.json)" \
+		"$(kv child_maxrss_bytes wl.out)" 1
+	assert_within "child peak vs its maxrss" \
+		"$(jqf ".processes[] | select(.pid == $child) | .peak_rss_bytes" r.json)" \
+		"$(kv child_maxrss_bytes wl.out)" 1
+	assert_eq "lost events" "$(jqf .lost_events r.json)" 0
+}
+
 # a child that lives 20 ms is reported with its peak: the kernel's final
 # high-water mark of it (ru_maxrss from wait4, after its last fold)
 test_short_lived_child() {

@@ -63,7 +63,7 @@ test_missing_tracepoint_named() {
 	require_bpf
 	run_expect 1 "lacks the tracepoint kmem:rss_stat" --fail-tracepoint kmem:rss_stat -- true
 	run_expect 1 "lacks the tracepoint sched:sched_process_exec" --fail-tracepoint sched_process_exec -- true
-	run_expect 1 "lacks the tracepoint sched:sched_process_exit" --fail-tracepoint sched_process_exit -p $$
+	run_expect 1 "lacks the tracepoint sched:sched_process_free" --fail-tracepoint sched_process_free -p $$
 	run_expect 1 "lacks the tracepoint sched:sched_process_fork" -a -d 1 --fail-tracepoint sched_process_fork
 	run_expect 1 "lacks the tracepoint kmem:rss_stat" top -b -n 1 --fail-tracepoint rss_stat
 	run_expect 1 "lacks the tracepoint sched:sched_process_fork" serve --fail-tracepoint sched_process_fork
