@@ -402,6 +402,22 @@ static __always_inline void mark_not_traced(__u32 tgid)
 		*slot = MT_SLOT_NOT_TRACED;
 }
 
+/* The next entry of procs never used; 0 when all have been (or, emulated, the lock was not taken). */
+static __always_inline __u32 take_unused_slot(void)
+{
+	__u32 zero = 0, slot = 0;
+	struct mt_unused_slots *u = bpf_map_lookup_elem(&unused_slots, &zero);
+	bool locked;
+
+	if (!u)
+		return 0;
+	locked = lock_take(&u->lock, MT_LOCK_SLOTS, 0);
+	if (locked && u->next <= cfg_max_procs)
+		slot = u->next++;
+	lock_release(&u->lock, MT_LOCK_SLOTS, 0, locked);
+	return slot;
+}
+
 /*
  * Take a free entry for tgid; NULL when none is left: counted once, the
  * process marked not traced for the rest of its life.
@@ -410,7 +426,10 @@ static __always_inline struct mt_proc_entry *claim_slot(__u32 tgid, __u32 *slot)
 {
 	struct mt_proc_entry *e;
 
-	if (!bpf_map_lookup_elem(&proc_slot, &tgid) || bpf_map_pop_elem(&free_slots, slot)) {
+	*slot = 0;
+	if (bpf_map_lookup_elem(&proc_slot, &tgid) && bpf_map_pop_elem(&free_slots, slot))
+		*slot = take_unused_slot();
+	if (!*slot) {
 		__sync_fetch_and_add(&stats.untracked_procs, 1);
 		mark_not_traced(tgid);
 		return NULL;

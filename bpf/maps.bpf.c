@@ -9,7 +9,8 @@
 
 MT_PROC_SLOT_MAP proc_slot SEC(".maps"); /* tgid -> index in procs; 0: not traced */
 MT_PROCS_MAP procs SEC(".maps");	  /* traced processes; index 0 unused */
-MT_FREE_SLOTS_MAP free_slots SEC(".maps"); /* unused indices of procs */
+MT_FREE_SLOTS_MAP free_slots SEC(".maps"); /* indices of procs given back */
+MT_UNUSED_SLOTS_MAP unused_slots SEC(".maps"); /* indices of procs never used */
 MT_GROUP_MAP group SEC(".maps");	  /* their sum */
 MT_CGROUPS_MAP cgroups SEC(".maps");	  /* their sum per memory cgroup */
 MT_EVENTS_MAP events SEC(".maps");	  /* lifecycle events and timeline rows */
@@ -43,6 +44,7 @@ const volatile __u64 cfg_big_bytes = 0;	    /* mappings this big are recorded un
 const volatile __u32 cfg_emulated_locks = 0;
 /* before 6.2 the mm's counters are atomics plus per-thread caches (core_fixes.bpf.h) */
 const volatile __u32 cfg_rss_split = 0;
+const volatile __u32 cfg_max_procs = MT_DEFAULT_MAX_PROCS; /* procs' last index */
 
 struct mt_stats stats = {};
 __u32 live_window = 0; /* the live view's interval number, advanced by userspace */

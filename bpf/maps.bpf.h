@@ -49,6 +49,13 @@
 		__uint(max_entries, MT_DEFAULT_MAX_PROCS);                                         \
 		__type(value, __u32);                                                              \
 	}
+#define MT_UNUSED_SLOTS_MAP                                                                        \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_ARRAY);                                                  \
+		__uint(max_entries, 1);                                                            \
+		__type(key, __u32);                                                                \
+		__type(value, struct mt_unused_slots);                                             \
+	}
 #define MT_GROUP_MAP                                                                               \
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_ARRAY);                                                  \
@@ -134,6 +141,7 @@ struct mt_regs_copy {
 extern MT_PROC_SLOT_MAP proc_slot SEC(".maps");
 extern MT_PROCS_MAP procs SEC(".maps");
 extern MT_FREE_SLOTS_MAP free_slots SEC(".maps");
+extern MT_UNUSED_SLOTS_MAP unused_slots SEC(".maps");
 extern MT_GROUP_MAP group SEC(".maps");
 extern MT_CGROUPS_MAP cgroups SEC(".maps");
 extern MT_EVENTS_MAP events SEC(".maps");
@@ -160,6 +168,7 @@ extern const volatile __u32 cfg_pt_regs_size;
 extern const volatile __u64 cfg_big_bytes;
 extern const volatile __u32 cfg_emulated_locks;
 extern const volatile __u32 cfg_rss_split;
+extern const volatile __u32 cfg_max_procs;
 extern struct mt_stats stats;
 extern __u32 live_window;
 #endif

@@ -38,6 +38,7 @@ struct mt_tracer {
 	mt_event_fn fn;
 	void *ctx;
 	__u32 max_procs;
+	__u32 next_unused_slot; /* seeding's share of unused_slots, handed over at attach */
 };
 
 /*
@@ -364,18 +365,6 @@ static __u32 read_pid_max(void)
 	return v >= 1024 && v <= (1ul << 22) ? v : 1u << 22; /* PID_MAX_LIMIT */
 }
 
-/* Slot 0 means "not traced"; slots 1..max_procs start free. */
-static int fill_free_slots(struct mt_tracer *t)
-{
-	int fd = bpf_map__fd(t->skel->maps.free_slots);
-
-	for (__u32 slot = 1; slot <= t->max_procs; slot++) {
-		if (bpf_map_update_elem(fd, NULL, &slot, 0))
-			return -errno;
-	}
-	return 0;
-}
-
 /* Growth is sampled by bytes (sample.bpf.h); mappings this big are recorded unsampled. */
 static void configure_sampling(struct memtrace_bpf__rodata *rodata,
 			       const struct mt_tracer_config *cfg, const struct btf *vmlinux)
@@ -419,6 +408,7 @@ static struct memtrace_bpf *open_skeleton(const struct mt_tracer_config *cfg,
 	skel->rodata->cfg_self_tgid = getpid();
 	skel->rodata->cfg_stacks = k->missing & MT_FEATURE_STACKS ? 0 : cfg->stacks;
 	skel->rodata->cfg_emulated_locks = k->emulated_locks;
+	skel->rodata->cfg_max_procs = cfg->max_procs;
 	skel->rodata->cfg_rss_split = k->rss_split;
 	if (skel->rodata->cfg_stacks)
 		configure_sampling(skel->rodata, cfg, vmlinux);
@@ -507,11 +497,7 @@ struct mt_tracer *mt_tracer__open(const struct mt_tracer_config *cfg, mt_event_f
 	btf__free(vmlinux);
 	if (err)
 		goto fail;
-	err = fill_free_slots(t);
-	if (err) {
-		mt_err("cannot set up the process map: %s", strerror(-err));
-		goto fail;
-	}
+	t->next_unused_slot = 1; /* slot 0 means "not traced" */
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_ringbuf_record, t, NULL);
 	if (!t->rb) {
 		err = -errno;
@@ -533,9 +519,17 @@ const struct mt_kernel *mt_tracer__kernel(const struct mt_tracer *t)
 int mt_tracer__attach(struct mt_tracer *t)
 {
 	const struct bpf_object_skeleton *s = t->skel->skeleton;
+	struct mt_unused_slots unused = { .next = t->next_unused_slot };
 	struct bpf_program *prog;
 	struct bpf_link **link;
+	__u32 zero = 0;
 	int i, err;
+
+	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.unused_slots), &zero, &unused, 0)) {
+		err = -errno;
+		mt_err("cannot set up the process map: %s", strerror(errno));
+		return err;
+	}
 
 	/*
 	 * The skeleton's own table: each link lands where memtrace_bpf__destroy()
@@ -599,8 +593,12 @@ int mt_tracer__add_proc(struct mt_tracer *t, const struct mt_proc *p)
 	struct mt_proc_entry entry = { .proc = *p };
 	__u32 tgid = p->tgid, slot;
 
-	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.free_slots), NULL, &slot))
-		return -ENOSPC;
+	/* before attaching: the BPF side takes no slot yet */
+	if (bpf_map_lookup_and_delete_elem(bpf_map__fd(t->skel->maps.free_slots), NULL, &slot)) {
+		if (t->next_unused_slot > t->max_procs)
+			return -ENOSPC;
+		slot = t->next_unused_slot++;
+	}
 	if (bpf_map_update_elem(bpf_map__fd(t->skel->maps.procs), &slot, &entry, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(t->skel->maps.proc_slot), &tgid, &slot, 0))
 		return -errno;
