@@ -167,7 +167,9 @@ cmdline="$cmdline ${KERNEL_APPEND:-}"
 command -v "${qemu[0]}" > /dev/null || die "${qemu[0]} is not installed"
 [ -x "$OUT/memtrace" ] || die "no $OUT/memtrace: build it first (make test-kernels does)"
 
-INITRD=$LOGS/initramfs-$ARCH.cpio.gz
+# one per run: .ci/run boots two guests of one architecture at once
+INITRD=$LOGS/initramfs-$ARCH-$$.cpio.gz
+trap 'rm -f "$INITRD"' EXIT
 build_initramfs "$INITRD" || die "cannot build the initramfs"
 
 passed=0 failed=0 skipped=0
