@@ -87,7 +87,7 @@ guest_tool() {
 		return
 	fi
 	local sysroot=${XDG_CACHE_HOME:-$HOME/.cache}/memtrace/sysroot-$ARCH
-	if [ ! -x "$sysroot/usr/bin/$name" ]; then
+	if [ ! -x "$sysroot/usr/bin/$name" ] && [ ! -x "$sysroot/bin/$name" ]; then
 		mkdir -p "$sysroot"
 		local tmp
 		tmp=$(mktemp -d)
@@ -167,10 +167,15 @@ cmdline="$cmdline ${KERNEL_APPEND:-}"
 command -v "${qemu[0]}" > /dev/null || die "${qemu[0]} is not installed"
 [ -x "$OUT/memtrace" ] || die "no $OUT/memtrace: build it first (make test-kernels does)"
 
-# one per run: .ci/run boots two guests of one architecture at once
+# One per run: .ci/run boots two guests at once; built one at a time (the
+# guest tools' sysroot is shared).
 INITRD=$LOGS/initramfs-$ARCH-$$.cpio.gz
 trap 'rm -f "$INITRD"' EXIT
+mkdir -p "${XDG_CACHE_HOME:-$HOME/.cache}/memtrace"
+exec 9> "${XDG_CACHE_HOME:-$HOME/.cache}/memtrace/initramfs.lock"
+flock 9
 build_initramfs "$INITRD" || die "cannot build the initramfs"
+flock -u 9
 
 passed=0 failed=0 skipped=0
 summary=() rows=()
