@@ -669,6 +669,15 @@ static int collect_frame(Dwfl_Frame *state, void *arg)
 	return w->nr < MT_MAX_FRAMES ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
+/* Is every frame's code in a module? (Return addresses are looked up at the call.) */
+static bool all_in_modules(Dwfl *dwfl, const uint64_t *pcs, int nr)
+{
+	for (int i = 0; i < nr; i++)
+		if (!dwfl_addrmodule(dwfl, pcs[i] - (i > 0)))
+			return false;
+	return true;
+}
+
 /* DWARF unwinding from the registers and the stack copy: how many frames. */
 static int unwind_dwarf(struct unwind_image *img, const struct mt_sample_event *e, uint64_t *pcs)
 {
@@ -680,13 +689,14 @@ static int unwind_dwarf(struct unwind_image *img, const struct mt_sample_event *
 	/* ends with an error at the first frame it cannot unwind: the frames so far stand */
 	dwfl_getthread_frames(img->dwfl, e->tid, collect_frame, &w);
 	/*
-	 * Not even the first frame's code is in a module of the process's own
-	 * image: it was mapped after the maps were read (ld.so loads libraries
-	 * after exec). Read them again and unwind again. (Not for a forked
-	 * child's samples unwound in its parent's image.)
+	 * A frame's code is in no module of the image: it was mapped after the
+	 * maps were read (ld.so maps libraries after exec, and the first
+	 * samples, which read the maps, come during that; a forked child shares
+	 * what its parent's first samples read). Without that code's CFI,
+	 * libdwfl guessed its caller from the frame pointer, wrongly in code
+	 * built without one (libc): read the maps again and unwind again.
 	 */
-	if (w.nr == 1 && img->pid == e->hdr.pid && !dwfl_addrmodule(img->dwfl, pcs[0]) &&
-	    reread_maps(img)) {
+	if (!all_in_modules(img->dwfl, pcs, w.nr) && reread_maps(img)) {
 		w.nr = 0;
 		dwfl_getthread_frames(img->dwfl, e->tid, collect_frame, &w);
 	}
