@@ -85,7 +85,6 @@ assert_ge() {
 	echo "ok: $1: $2 >= $3"
 }
 
-# Wait (bounded) until FILE contains PATTERN: a synchronisation point, not a sleep.
 # wait_until TRIES CMD...: run CMD every 0.2 s until it succeeds; 1 after TRIES tries
 wait_until() {
 	local tries=$1
@@ -97,6 +96,7 @@ wait_until() {
 	done
 }
 
+# Wait (bounded) until FILE contains PATTERN: a synchronisation point, not a sleep.
 wait_for() {
 	local file=$1 pattern=$2 tries=${3:-300}
 	while ! grep -q -- "$pattern" "$file" 2>/dev/null; do
